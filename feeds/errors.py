@@ -1,0 +1,37 @@
+"""Errors a user can act on. `str(error)` is the whole message they read."""
+
+
+class FeedletterError(Exception):
+    """Base class; the CLI turns it into one line on stderr and an exit code."""
+
+    exit_code = 1
+
+
+class UsageError(FeedletterError):
+    """Bad config, bad arguments, or an input that is not what it should be at all."""
+
+    exit_code = 2
+
+
+class ConfigError(UsageError):
+    pass
+
+
+class NotAListing(UsageError):
+    """An input file in which nothing could be read as an item."""
+
+
+class SourceError(FeedletterError):
+    """A source could not be read (missing file, HTTP failure)."""
+
+
+class OutputError(FeedletterError):
+    """An output could not be written, or a path would leave the output directory."""
+
+
+class RenderError(FeedletterError):
+    """A template failed to render (names the template and the problem)."""
+
+
+class LockTimeout(FeedletterError):
+    """Another run holds the lock."""
