@@ -1,0 +1,31 @@
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+EXAMPLE := examples/ilo-coop
+FEEDLETTER := $(BIN)/feedletter --config $(EXAMPLE)/feedletter.toml
+
+.PHONY: demo test install bench clean
+
+$(BIN)/feedletter: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/feedletter
+
+demo: install
+	$(FEEDLETTER) ingest $(EXAMPLE)/pages/*.txt
+	$(FEEDLETTER) -v build
+	@echo
+	@echo "Done. Open public/index.html, subscribe to public/feeds/items.atom;"
+	@echo "the archive is $(EXAMPLE)/feedletter.db."
+
+test: install
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf public outbox $(EXAMPLE)/feedletter.db* $(EXAMPLE)/feedletter.db.lock

@@ -1,0 +1,85 @@
+"""The one writer of every output file, and the run lock.
+
+Files are written atomically (temporary file + `os.replace`) and only when their bytes
+change, so an unchanged feed keeps its mtime and with it its ETag and Last-Modified.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+
+from .errors import LockTimeout, OutputError
+
+
+class Output:
+    def __init__(self, root: Path):
+        self.root = root
+
+    def path(self, relative: str) -> Path:
+        """The file for a relative output name; never outside the root."""
+        pure = PurePosixPath(relative)
+        if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in relative:
+            raise OutputError(f"{relative!r}: output names must stay inside {self.root}")
+        return self.root.joinpath(*pure.parts)
+
+    def write(self, relative: str, data: bytes) -> bool:
+        """Write `data` unless the file already holds exactly it; True if written."""
+        target = self.path(relative)
+        try:
+            if target.read_bytes() == data:
+                return False
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            raise OutputError(f"{target}: cannot read ({error.strerror})") from None
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+            try:
+                with os.fdopen(handle, "wb") as stream:
+                    stream.write(data)
+                    stream.flush()
+                    os.fsync(stream.fileno())
+                os.chmod(temporary, 0o644)
+                os.replace(temporary, target)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+        except OSError as error:
+            raise OutputError(f"{target}: cannot write ({error.strerror})") from None
+        return True
+
+    def write_all(self, files: Mapping[str, bytes]) -> list[str]:
+        """Check every name first, then write; returns the names whose bytes changed."""
+        for name in files:
+            self.path(name)
+        return [name for name in sorted(files) if self.write(name, files[name])]
+
+
+@contextmanager
+def run_lock(path: Path, *, wait: float) -> Iterator[None]:
+    """Hold an exclusive lock for a whole run; wait at most `wait` seconds for it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LockTimeout(
+                        f"{path}: another feedletter run holds the lock (waited {wait:g} s); "
+                        "try again later"
+                    ) from None
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

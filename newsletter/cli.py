@@ -1,0 +1,183 @@
+"""The `feedletter` command. Click commands only; the one place errors become exit codes.
+
+Exit status: 0 success (item-level problems are warnings), 1 a failure, 2 usage,
+config or an input that is not a listing at all. Silent on success unless -v.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+
+from feeds.errors import FeedletterError
+
+
+class Context:
+    def __init__(self, config: str | None, verbose: int, now: datetime | None):
+        self.config_flag = config
+        self.verbose = verbose
+        self.now = now or datetime.now(timezone.utc)
+        self._settings = None
+
+    @property
+    def settings(self):
+        if self._settings is None:
+            from .config import config_path, load_settings
+
+            self._settings = load_settings(config_path(self.config_flag))
+        return self._settings
+
+    def say(self, message: str) -> None:
+        if self.verbose:
+            click.echo(message, err=True)
+
+
+def _parse_now(_ctx, _param, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("expected an ISO date-time such as 2023-01-31T12:00:00+00:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "-c", metavar="FILE", envvar="FEEDLETTER_CONFIG",
+              help="Config file (default: ./feedletter.toml; env FEEDLETTER_CONFIG).")
+@click.option("--verbose", "-v", count=True, help="Say what was done.")
+@click.option("--now", callback=_parse_now, hidden=True, expose_value=True,
+              help="Pretend the run happens at this ISO date-time (tests, replays).")
+@click.version_option(package_name="feedletter")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, verbose: int, now: datetime | None) -> None:
+    """Turn news listing pages into an archive, feeds and a monthly newsletter."""
+    ctx.obj = Context(config, verbose, now)
+
+
+@cli.command()
+@click.option("--base-url", default="https://example.org/news/", show_default=True,
+              help="Where the output will be published.")
+@click.option("--title", default="News", show_default=True, help="Site and feed title.")
+@click.option("--force", is_flag=True, help="Overwrite an existing config file.")
+@click.pass_obj
+def init(obj: Context, base_url: str, title: str, force: bool) -> None:
+    """Write a commented starter feedletter.toml and print crontab lines."""
+    from .config import config_path
+
+    path = config_path(obj.config_flag)
+    if path.exists() and not force:
+        raise click.UsageError(f"{path} exists; pass --force to overwrite it")
+    host = urlsplit(base_url).hostname or "example.org"
+    template = (Path(__file__).parent / "starter.toml").read_text(encoding="utf-8")
+    text = template.format(
+        title=title.replace('"', "'"),
+        base_url=base_url,
+        host=host,
+        authority=f"{host},{obj.now:%Y}",
+    )
+    path.write_text(text, encoding="utf-8")
+    click.echo(f"Wrote {path}. Edit it, then schedule the daily run, e.g. with crontab -e:")
+    click.echo(f"  15 6 * * *  feedletter --config {path} run")
+    click.echo(f"  30 6 1 * *  feedletter --config {path} newsletter")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array, one object per file.")
+@click.pass_obj
+def parse(obj: Context, files: tuple[Path, ...], as_json: bool) -> None:
+    """Show what listing FILES parse into, with problems. Touches nothing."""
+    from .app import parse_file
+
+    results = [parse_file(path) for path in files]
+    if as_json:
+        click.echo(json.dumps([_result_json(result) for result in results], ensure_ascii=False, indent=2))
+        return
+    for result in results:
+        click.echo(f"{result.source}: {len(result.items)} items, {len(result.problems)} problems")
+        for item in result.items:
+            category = f"[{item.category}] " if item.category else ""
+            click.echo(f"  {item.date.isoformat()}  {category}{item.title}")
+        for problem in result.problems:
+            click.echo(f"  {problem}")
+
+
+def _result_json(result) -> dict:
+    return {
+        "source": result.source,
+        "items": [
+            {
+                "title": item.title,
+                "date": item.date.isoformat(),
+                "category": item.category,
+                "summary": item.summary,
+            }
+            for item in result.items
+        ],
+        "problems": [{"line": p.line, "message": p.message} for p in result.problems],
+    }
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Any problem stores nothing and exits 1.")
+@click.option("--source", metavar="NAME", help="Source name to record (default: the file name).")
+@click.pass_obj
+def ingest(obj: Context, files: tuple[Path, ...], strict: bool, source: str | None) -> None:
+    """Parse listing FILES and add their items to the archive (one transaction)."""
+    from .app import ingest as ingest_files
+
+    outcome = ingest_files(obj.settings, files, now=obj.now, strict=strict, source=source)
+    for problem in outcome.problems:
+        click.echo(f"warning: {problem}", err=True)
+    if strict and outcome.problems:
+        raise FeedletterError(f"{len(outcome.problems)} problems and --strict: nothing stored")
+    report = outcome.report
+    obj.say(
+        f"ingested {outcome.parsed} items from {len(files)} files: {len(report.added)} new, "
+        f"{len(report.edited)} edited, {report.unchanged} unchanged"
+    )
+
+
+@cli.command()
+@click.pass_obj
+def build(obj: Context) -> None:
+    """Write every feed and page whose bytes changed."""
+    from .app import build as build_site
+
+    report = build_site(obj.settings, now=obj.now)
+    if not report.items:
+        obj.say("the archive holds no items yet: nothing to build")
+        return
+    obj.say(
+        f"built {report.items} items in {report.months} months into {obj.settings.output}: "
+        f"{len(report.written)} files written"
+    )
+    for name in report.written:
+        obj.say(f"  wrote {name}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI and map errors to one stderr line and an exit code."""
+    try:
+        status = cli.main(args=argv, prog_name="feedletter", standalone_mode=False)
+    except FeedletterError as error:
+        click.echo(f"feedletter: {error}", err=True)
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        click.echo("feedletter: aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(1)
+    sys.exit(status if isinstance(status, int) else 0)

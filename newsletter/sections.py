@@ -1,0 +1,174 @@
+"""Plan one issue: which items lead, which go where, which are left out. Pure."""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+
+from feeds.model import Item, Month, category_key, normalise_space, normalise_title, slugify
+
+from .issue_config import NewsletterSettings, SectionSpec, month_parts
+
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class IssueSection:
+    title: str  # the heading as shown (section_heading pattern applied)
+    key: str  # a slug, stable: used as the HTML anchor "section-<key>"
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    key: str  # "2022-12"
+    year: int
+    month: int
+    number: int | None
+    month_label: str  # "December 2022"
+    date_line: str  # "December, 2022"
+    subject: str  # one line, never CR/LF
+    lead: Item | None
+    sections: tuple[IssueSection, ...]  # configured order; empty sections left out
+    excluded: tuple[Item, ...]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        """Every item in the issue, in reading order."""
+        lead = (self.lead,) if self.lead else ()
+        return lead + tuple(item for section in self.sections for item in section.items)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.lead is None and not self.sections
+
+
+def issue_number(settings: NewsletterSettings, year: int, month: int) -> int | None:
+    """The issue number of a month under the configured scheme; None before the first issue."""
+    if settings.numbering == "none":
+        return None
+    first = month_parts(settings.first_issue) if settings.first_issue else None
+    if settings.numbering == "continuous":
+        assert first is not None  # validated by from_table
+        offset = (year * 12 + month) - (first[0] * 12 + first[1])
+        return settings.first_number + offset if offset >= 0 else None
+    # yearly: restart every January; in the first year count from the first issue
+    if first is not None:
+        if (year, month) < first:
+            return None
+        if year == first[0]:
+            return settings.first_number + month - first[1]
+    return month
+
+
+def pattern_fields(settings: NewsletterSettings, year: int, month: int, number: int | None) -> dict[str, object]:
+    month_name = MONTH_NAMES[month - 1]
+    date_fields = {"month_name": month_name, "year": year, "month": f"{month_name} {year}", "key": f"{year:04d}-{month:02d}"}
+    date_line = normalise_space(settings.date_line.format(title=settings.title, number=number or "", date_line="", **date_fields))
+    return {"title": settings.title, "number": number if number is not None else "", "date_line": date_line, **date_fields}
+
+
+def is_excluded(item: Item, settings: NewsletterSettings) -> bool:
+    title = normalise_space(item.title).casefold()
+    return any(fnmatch.fnmatchcase(title, pattern.casefold()) for pattern in settings.exclude_titles)
+
+
+def section_index(item: Item, specs: tuple[SectionSpec, ...]) -> int | None:
+    """The section an item belongs to: by category key; without a category (or with one no section
+    names) by the longest matching title keyword; else the catch-all section; else None."""
+    if item.category:
+        key = category_key(item.category)
+        for index, spec in enumerate(specs):
+            if any(category_key(c) == key for c in spec.categories):
+                return index
+    title = normalise_title(item.title)
+    best: tuple[int, int] | None = None  # (keyword length, -index)
+    for index, spec in enumerate(specs):
+        for keyword in spec.keywords:
+            word = normalise_title(keyword)
+            if word and f" {word} " in f" {title} ":
+                candidate = (len(word), -index)
+                if best is None or candidate > best:
+                    best = candidate
+    if best is not None:
+        return -best[1]
+    for index, spec in enumerate(specs):
+        if spec.catch_all:
+            return index
+    return None
+
+
+def _find_named(items: tuple[Item, ...], wanted: str) -> Item | None:
+    for item in items:
+        if item.id == wanted:
+            return item
+    key = normalise_title(wanted)
+    for item in items:
+        if normalise_title(item.title) == key:
+            return item
+    return None
+
+
+def plan_issue(month: Month, settings: NewsletterSettings) -> Issue:
+    """Lead, sections (configured order, newest first inside each) and excluded items of a month."""
+    key = month.key
+    number = issue_number(settings, month.year, month.month)
+    fields = pattern_fields(settings, month.year, month.month, number)
+    pattern = settings.subject if number is not None else settings.subject_unnumbered
+    subject = normalise_space(pattern.format(**fields))
+
+    visible = tuple(item for item in month.items if not item.hidden)
+    excluded = tuple(item for item in visible if is_excluded(item, settings))
+    candidates = tuple(item for item in visible if item not in excluded)
+    warnings: list[str] = []
+
+    lead: Item | None = None
+    named = settings.lead_for(key)
+    if named is not None:
+        if named:
+            lead = _find_named(candidates, named)
+            if lead is None:
+                warnings.append(f"newsletter.lead.{key}: no item of {key} is titled {named!r}; using the default lead")
+    if lead is None and named != "":
+        lead_keys = {category_key(c) for c in settings.lead_categories}
+        lead = next((item for item in candidates if item.category and category_key(item.category) in lead_keys), None)
+
+    buckets: list[list[Item]] = [[] for _ in settings.sections]
+    for item in candidates:
+        if item is lead:
+            continue
+        index = section_index(item, settings.sections)
+        if index is None:
+            warnings.append(f"{key}: {item.title!r} (category {item.category!r}) fits no section; left out")
+            excluded += (item,)
+            continue
+        buckets[index].append(item)
+
+    sections = []
+    used: set[str] = set()
+    for spec, items in zip(settings.sections, buckets):
+        slug = slugify(spec.title)
+        while slug in used:
+            slug += "-2"
+        used.add(slug)
+        if items:
+            heading = normalise_space(settings.section_heading.format(**{**fields, "title": spec.title}))
+            sections.append(IssueSection(title=heading, key=slug, items=tuple(items)))
+
+    return Issue(
+        key=key,
+        year=month.year,
+        month=month.month,
+        number=number,
+        month_label=str(fields["month"]),
+        date_line=str(fields["date_line"]),
+        subject=subject,
+        lead=lead,
+        sections=tuple(sections),
+        excluded=excluded,
+        warnings=tuple(warnings),
+    )

@@ -1,0 +1,120 @@
+"""Data-driven tests of `feeds.parse.parse_listing`: one case per listing variation.
+
+Every `tests/cases/listings/NAME.txt` is a listing page (bytes exact: CRLF, BOM and non-breaking
+spaces are kept) and `NAME.json` next to it says what it must parse into. The format is described
+in `tests/cases/listings/README.md`. To add a case, add a pair of files; nothing here changes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from feeds.parse import parse_listing
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = Path(__file__).resolve().parent / "cases" / "listings"
+CASE_FILES = sorted(CASES.glob("*.txt"))
+SEED_PAGES = sorted((ROOT / "examples" / "ilo-coop" / "pages").glob("*.txt"))
+
+cases = pytest.mark.parametrize("path", CASE_FILES, ids=[p.stem for p in CASE_FILES])
+
+
+def read_listing(path: Path) -> str:
+    """The listing exactly as stored: no newline translation, and a BOM is left for the parser."""
+    return path.read_bytes().decode("utf-8")
+
+
+def read_expected(path: Path) -> dict:
+    return json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+
+
+def parse_case(path: Path):
+    return parse_listing(read_listing(path), source=path.name)
+
+
+@cases
+def test_items(path: Path) -> None:
+    result = parse_case(path)
+    actual = [
+        {
+            "title": item.title,
+            "date": item.date.isoformat(),
+            "category": item.category,
+            "summary": item.summary,
+        }
+        for item in result.items
+    ]
+    assert actual == read_expected(path)["items"]
+
+
+@cases
+def test_problem_lines(path: Path) -> None:
+    result = parse_case(path)
+    actual = [problem.line for problem in result.problems]
+    expected = [problem["line"] for problem in read_expected(path)["problems"]]
+    if None in expected:
+        # "line": null means "a problem somewhere": the case only asks for at least that many.
+        assert len(actual) >= len(expected), actual
+    else:
+        assert actual == expected
+
+
+@cases
+def test_problems_name_source_and_line(path: Path) -> None:
+    result = parse_case(path)
+    assert result.source == path.name
+    for problem in result.problems:
+        text = str(problem)
+        prefix = f"{path.name}:{problem.line}: "
+        assert text.startswith(prefix), text
+        assert text[len(prefix) :].strip(), f"no message after the location: {text!r}"
+
+
+# The corpus itself: keeps the data files honest, independently of the parser.
+
+ITEM_KEYS = {"title", "date", "category", "summary"}
+
+
+@cases
+def test_case_file_is_well_formed(path: Path) -> None:
+    expected = read_expected(path)
+    assert set(expected) == {"description", "items", "problems"}
+    assert expected["description"].strip()
+    for item in expected["items"]:
+        assert set(item) == ITEM_KEYS
+        assert date.fromisoformat(item["date"]).isoformat() == item["date"]
+        assert item["title"] == " ".join(item["title"].split())
+        if item["category"] is not None:
+            assert item["category"] == " ".join(item["category"].split())
+        if item["summary"] is not None:
+            for paragraph in item["summary"].split("\n\n"):
+                assert paragraph == " ".join(paragraph.split())
+    lines = [problem["line"] for problem in expected["problems"]]
+    assert all(set(problem) == {"line"} for problem in expected["problems"])
+    if None not in lines:
+        assert lines == sorted(lines)
+        text_lines = re.split(r"\r\n|\n", read_listing(path).removeprefix("\ufeff"))
+        for line in lines:
+            marker = text_lines[line - 1].replace("\u00a0", " ").lstrip()
+            assert re.match(r"\d+\.\s|- ", marker), f"line {line} is not an item's first line"
+
+
+def test_every_data_file_has_its_listing() -> None:
+    listings = {p.stem for p in CASE_FILES}
+    expectations = {p.stem for p in CASES.glob("*.json")}
+    assert listings == expectations
+
+
+def test_seed_cases_are_the_bundled_sample_pages() -> None:
+    seeds = sorted(CASES.glob("seed-*.txt"))
+    assert len(seeds) == len(SEED_PAGES) == 5
+    for seed, page in zip(seeds, SEED_PAGES):
+        assert seed.read_bytes() == page.read_bytes(), (seed.name, page.name)
+    expected = [read_expected(seed) for seed in seeds]
+    assert sum(len(e["items"]) for e in expected) == 50
+    assert all(e["problems"] == [] for e in expected)
