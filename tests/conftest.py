@@ -1,0 +1,60 @@
+"""Shared fixtures: the bundled sample pages, a fixed clock, and golden-file handling."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = sorted((ROOT / "examples" / "ilo-coop" / "pages").glob("*.txt"))
+GOLDEN = Path(__file__).resolve().parent / "golden"
+NOW = datetime(2023, 2, 1, 9, 0, tzinfo=timezone.utc)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="Rewrite the golden files under tests/golden from the current output.",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture
+def golden(update_golden: bool):
+    """Compare bytes with a golden file, or rewrite it under --update-golden."""
+
+    def check(name: str, data: bytes) -> None:
+        path = GOLDEN / name
+        if update_golden:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            return
+        assert path.exists(), f"missing golden file {path}; run pytest --update-golden"
+        assert data == path.read_bytes(), f"{name} differs from its golden file (pytest --update-golden to accept)"
+
+    return check
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A project directory with a config pointing at a fresh archive and output dir."""
+    config = tmp_path / "feedletter.toml"
+    config.write_text(
+        """
+[site]
+title = "ILO COOP eNewsUpdate"
+base_url = "https://coop-news.example.org/"
+timezone = "Europe/Zurich"
+tag_authority = "coop-news.example.org,2026"
+author = { name = "ILO Cooperatives Unit (COOP)", email = "coop@example.org" }
+""",
+        encoding="utf-8",
+    )
+    return config
