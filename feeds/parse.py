@@ -46,7 +46,7 @@ _DATE_FORMS = (
 )
 _MONTH_HEADER = re.compile(rf"{_MONTH}\s+\d{{4}}")
 _MARKER = re.compile(r"(?:\d{1,4}[.)]|[-*•–])\s+(?P<rest>\S.*)?$|\d{1,4}[.)]$")
-_CREDIT = re.compile(r"(?:©|\(c\)|photo:|credit:)", re.IGNORECASE)
+_CREDIT = re.compile(r"(?:©|photo:|credit:|\(c\)\s.*\d{4}$)", re.IGNORECASE)
 
 
 class _Invalid(ValueError):
@@ -133,8 +133,8 @@ def _split(lines: list[str], raw: list[str]) -> list[tuple[int, list[tuple[int, 
 def _read_block(
     start: int, body: list[tuple[int, str]], *, source: str, is_last: bool
 ) -> tuple[ParsedItem | None, Problem | None]:
-    # Photo credits and month group headers are page furniture, not item text.
-    lines = [(n, t) for n, t in body if not _CREDIT.match(t) and not _is_month_header(t)]
+    # Month group headers are page furniture; photo credits only stand above the date.
+    lines = [(n, t) for n, t in body if not _is_month_header(t)]
     for position, (number, text) in enumerate(lines):
         try:
             when = parse_date(text)
@@ -142,7 +142,7 @@ def _read_block(
             return None, Problem(source, start, f"{invalid}; item skipped")
         if when is None:
             continue
-        head = [t for _, t in lines[:position]]
+        head = [t for _, t in lines[:position] if not _CREDIT.match(t)]
         if not head:
             return None, Problem(source, start, "item has a date but no title; item skipped")
         category = head[0] if len(head) > 1 else None
@@ -161,7 +161,7 @@ def _paragraphs(body: list[tuple[int, str]], *, after: int) -> str:
     paragraphs: list[list[str]] = []
     previous = after
     for number, text in body:
-        if number <= after or _CREDIT.match(text) or _is_month_header(text):
+        if number <= after or _is_month_header(text):
             continue
         if number > previous + 1 or not paragraphs:
             paragraphs.append([])
