@@ -149,7 +149,8 @@ def _read_block(
         title = " ".join(head[1:]) if len(head) > 1 else head[0]
         summary = _paragraphs(body, after=number)
         return ParsedItem(title, when, category, summary or None, line=start), None
-    if is_last and lines:
+    # A last block that stops before where its date would be is a page cut off mid-item.
+    if is_last and len(lines) <= 2:
         message = "page ends in the middle of an item (no date line); item skipped"
     else:
         message = "item has no date line such as '25 January 2023'; item skipped"

@@ -1,0 +1,180 @@
+"""The feedletter command end to end in a temporary directory, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newsletter.cli import main
+
+from .conftest import ROOT, SAMPLES
+
+NOW = "2023-02-01T09:00:00+00:00"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    """Run feedletter in-process; returns (exit status, stdout, stderr)."""
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["--now", NOW, *args])
+    return exit_info.value.code, out.getvalue(), err.getvalue()
+
+
+def files_and_mtimes(root: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        str(path.relative_to(root)): (path.read_bytes(), path.stat().st_mtime_ns)
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_ingest_and_build_twice_is_quiet_and_changes_nothing(site):
+    config = str(site)
+    samples = [str(path) for path in SAMPLES]
+    assert run("--config", config, "ingest", *samples) == (0, "", "")
+    assert run("--config", config, "build") == (0, "", "")
+    public = site.parent / "public"
+    first = files_and_mtimes(public)
+    assert "feeds/items.atom" in first and "feeds/digest.atom" in first
+    with sqlite3.connect(site.parent / "feedletter.db") as db:
+        before = db.execute("SELECT * FROM items ORDER BY id").fetchall()
+    assert run("--config", config, "ingest", *samples) == (0, "", "")
+    assert run("--config", config, "build") == (0, "", "")
+    assert files_and_mtimes(public) == first
+    with sqlite3.connect(site.parent / "feedletter.db") as db:
+        assert db.execute("SELECT * FROM items ORDER BY id").fetchall() == before
+    assert len(before) == 50
+
+
+def test_verbose_says_what_was_done(site):
+    status, _, err = run("--config", str(site), "-v", "ingest", *map(str, SAMPLES))
+    assert status == 0
+    assert "50 new" in err
+
+
+def test_parse_json_shape(tmp_path):
+    status, out, _ = run("parse", "--json", str(SAMPLES[4]))
+    assert status == 0
+    (result,) = json.loads(out)
+    assert result["source"] == str(SAMPLES[4])
+    assert len(result["items"]) == 10 and result["problems"] == []
+    first = result["items"][0]
+    assert set(first) == {"title", "date", "category", "summary"}
+    assert first["category"] is None and first["date"] == "2020-10-27"
+
+
+def test_parse_reports_problems_with_file_and_line(tmp_path):
+    page = tmp_path / "events.txt"
+    page.write_text("Events\n\n  1. Event\n\n    Cooperative summit\n\n    A summit.\n", encoding="utf-8")
+    status, out, _ = run("parse", "--json", str(page))
+    (result,) = json.loads(out)
+    assert status == 0 and result["items"] == []
+    assert result["problems"][0]["line"] == 3
+
+
+def test_ingest_warns_about_item_problems_but_stores_the_rest(site, tmp_path):
+    page = tmp_path / "page.txt"
+    page.write_text(
+        "  1. News\n    Good item\n    5 Jan 2023\n    Text.\n\n"
+        "  2. Event\n    Undated summit\n    Some day soon.\n",
+        encoding="utf-8",
+    )
+    status, _, err = run("--config", str(site), "ingest", str(page))
+    assert status == 0
+    assert f"warning: {page}:6: item has no date line" in err
+    status, _, err = run("--config", str(site), "ingest", "--strict", str(page))
+    assert status == 1 and "nothing stored" in err
+
+
+def test_strict_stores_nothing(site, tmp_path):
+    page = tmp_path / "page.txt"
+    page.write_text("  1. News\n    Good\n    5 Jan 2023\n  2. News\n    Cut off\n", encoding="utf-8")
+    status, _, _ = run("--config", str(site), "ingest", "--strict", str(page))
+    assert status == 1
+    assert not (site.parent / "feedletter.db").exists() or sqlite3.connect(
+        site.parent / "feedletter.db"
+    ).execute("SELECT COUNT(*) FROM items").fetchone()[0] == 0
+
+
+def test_not_a_listing_is_a_usage_error_and_loses_nothing(site, tmp_path):
+    config = str(site)
+    assert run("--config", config, "ingest", *map(str, SAMPLES))[0] == 0
+    assert run("--config", config, "build")[0] == 0
+    public = site.parent / "public"
+    before = files_and_mtimes(public)
+    prose = tmp_path / "letter.txt"
+    prose.write_text("Dear colleagues,\nthank you for coming.\n", encoding="utf-8")
+    status, out, err = run("--config", config, "ingest", str(SAMPLES[0]), str(prose))
+    assert status == 2
+    assert err.startswith(f"feedletter: {prose}:1: no items found")
+    assert "Traceback" not in err and err.count("\n") == 1
+    assert files_and_mtimes(public) == before
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("[site]\nbase_url = 'https://x.example/'\ncolour = 'red'\n", "unknown key 'colour'"),
+        ("[site]\nbase_url = 'https://x.example/'\n[feeds]\nitems = 'many'\n", "'items' must be an integer"),
+        ("[site]\ntitle = 'x'\n", "'base_url' is required"),
+        ("[site\n", "not valid TOML"),
+        ("[site]\nbase_url = 'https://x.example/'\ntimezone = 'Mars/Olympus'\n", "unknown timezone"),
+    ],
+)
+def test_bad_config_is_one_clear_line_and_exit_2(tmp_path, content, message):
+    config = tmp_path / "feedletter.toml"
+    config.write_text(content, encoding="utf-8")
+    status, _, err = run("--config", str(config), "build")
+    assert status == 2
+    assert err.startswith(f"feedletter: {config}") and message in err
+    assert err.count("\n") == 1
+
+
+def test_missing_file_and_binary_file(site, tmp_path):
+    status, _, err = run("--config", str(site), "ingest", str(tmp_path / "nope.txt"))
+    assert status == 1 and "no such file" in err
+    binary = tmp_path / "image.txt"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    status, _, err = run("--config", str(site), "ingest", str(binary))
+    assert status == 2 and "binary data" in err
+
+
+def test_init_writes_a_config_that_builds(tmp_path):
+    config = tmp_path / "conf" / "feedletter.toml"
+    config.parent.mkdir()
+    status, out, _ = run("--config", str(config), "init", "--base-url", "https://news.example.net/coop/")
+    assert status == 0 and "crontab" in out
+    assert 'tag_authority = "news.example.net,2023"' in config.read_text()
+    assert run("--config", str(config), "ingest", str(SAMPLES[0]))[0] == 0
+    assert run("--config", str(config), "build")[0] == 0
+    assert (tmp_path / "conf" / "public" / "feeds" / "items.atom").exists()
+    assert run("--config", str(config), "init")[0] == 2  # never overwrites silently
+
+
+def test_config_from_environment_and_paths_relative_to_it(site, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path.parent)
+    monkeypatch.setenv("FEEDLETTER_CONFIG", str(site))
+    assert run("ingest", str(SAMPLES[1]))[0] == 0
+    assert (site.parent / "feedletter.db").exists()
+
+
+def test_console_script_help_runs_as_a_program():
+    exe = Path(sys.executable).with_name("feedletter")
+    result = subprocess.run([str(exe), "--help"], capture_output=True, text=True, env={**os.environ})
+    assert result.returncode == 0 and "ingest" in result.stdout
+
+
+def test_feeds_package_never_imports_newsletter():
+    for path in (ROOT / "feeds").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "import newsletter" not in text and "from newsletter" not in text, path
