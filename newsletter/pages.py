@@ -1,0 +1,105 @@
+"""The newsletter's outputs as {relative path: bytes}: web copies and archive index for the site,
+and the e-mail package of one issue for the outbox. Writing them is the caller's job."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from email.utils import formataddr
+from urllib.parse import urlsplit
+
+import jinja2
+
+from feeds.model import FeedMeta, Month
+
+from .context import index_context, issue_context
+from .issue_config import NewsletterSettings, load_editorial
+from .mail import build_message
+from .render import render_issue, render_page
+from .sections import Issue, plan_issue
+
+INDEX_TEMPLATE = "site/index.html.j2"
+
+
+def issue_path(month_key: str) -> str:
+    return f"issues/{month_key}.html"
+
+
+def issue_url(meta: FeedMeta, month_key: str) -> str:
+    return f"{meta.base_url}{issue_path(month_key)}"
+
+
+def _context(issue: Issue, settings: NewsletterSettings, meta: FeedMeta, *, web_copy: bool) -> dict:
+    return issue_context(
+        issue,
+        settings,
+        meta,
+        web_url=issue_url(meta, issue.key),
+        archive_url=meta.base_url,
+        editorial=load_editorial(settings, issue.key),
+        web_copy=web_copy,
+    )
+
+
+def issue_pages(
+    months: Iterable[Month], settings: NewsletterSettings, meta: FeedMeta, env: jinja2.Environment, *, feeds: list[dict]
+) -> dict[str, bytes]:
+    """{"issues/YYYY-MM.html": web copy, …, "index.html": archive of issues, newest first}.
+
+    A month whose items are all excluded (only the newsletter's own listing item) gets no page.
+    `feeds` are the autodiscovery links of the index: [{"title", "url", "type"}]."""
+    pages: dict[str, bytes] = {}
+    listed: list[tuple[Issue, str]] = []
+    for month in sorted(months, key=lambda m: m.key, reverse=True):
+        if not month.items:
+            continue
+        issue = plan_issue(month, settings)
+        if issue.is_empty:
+            continue
+        rendered = render_issue(env, _context(issue, settings, meta, web_copy=True))
+        pages[issue_path(issue.key)] = rendered.html.encode("utf-8")
+        listed.append((issue, issue_url(meta, issue.key)))
+    index = render_page(env, INDEX_TEMPLATE, index_context(listed, settings, meta, feeds=feeds))
+    pages["index.html"] = index.encode("utf-8")
+    return pages
+
+
+def default_from(settings: NewsletterSettings, meta: FeedMeta) -> str:
+    """The configured From, else the site author, else newsletter@<host of base_url>."""
+    if settings.from_addr:
+        return settings.from_addr
+    name = meta.author.name or settings.title
+    if meta.author.email:
+        return formataddr((name, meta.author.email))
+    host = urlsplit(meta.base_url).hostname or "localhost"
+    return formataddr((name, f"newsletter@{host}"))
+
+
+def issue_package(
+    month: Month, settings: NewsletterSettings, meta: FeedMeta, env: jinja2.Environment, *, now: datetime
+) -> dict[str, bytes]:
+    """{"YYYY-MM.html", "YYYY-MM.txt", "YYYY-MM.eml", "YYYY-MM.mjml"} for the outbox; {} when the
+    month has nothing to send (no items, or only excluded ones). `now` (aware) is the Date header."""
+    issue = plan_issue(month, settings)
+    if issue.is_empty:
+        return {}
+    context = _context(issue, settings, meta, web_copy=False)
+    rendered = render_issue(env, context)
+    eml = build_message(
+        subject=issue.subject,
+        from_addr=default_from(settings, meta),
+        to_addr=settings.to_addr or None,
+        date=now,
+        message_id_seed=f"issue-{issue.key}",
+        html=rendered.html,
+        text=rendered.text,
+        list_unsubscribe_https=settings.unsubscribe_url or None,
+        list_unsubscribe_mailto=settings.unsubscribe_mailto or None,
+    )
+    key = issue.key
+    return {
+        f"{key}.html": rendered.html.encode("utf-8"),
+        f"{key}.txt": rendered.text.encode("utf-8"),
+        f"{key}.eml": eml,
+        f"{key}.mjml": rendered.mjml.encode("utf-8"),
+    }
