@@ -46,6 +46,13 @@ MIGRATIONS: tuple[str, ...] = (
         item_id TEXT NOT NULL REFERENCES items (id)
     );
     """,
+    # 2: a revision stamp on every change, and what the last build made of each part, so
+    # a build redoes only the months whose items changed
+    """
+    ALTER TABLE items ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX items_by_month_rev ON items (substr(date, 1, 7), rev);
+    CREATE TABLE build_state (part TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
+    """,
 )
 
 
@@ -243,7 +250,7 @@ class Archive:
         published = datetime.combine(item.date, time(), zone) + timedelta(seconds=offset)
         db.execute(
             "INSERT INTO items (id, title, date, category, summary, url, source, day_offset,"
-            " published, updated, first_seen, content_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            " published, updated, first_seen, content_hash, rev) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 item_id,
                 item.title,
@@ -257,6 +264,7 @@ class Archive:
                 _rfc3339(published),
                 _rfc3339(now),
                 _content_hash(item),
+                self._next_rev(db),
             ),
         )
         db.execute("INSERT OR IGNORE INTO item_keys VALUES (?, ?)", (item_key(item.title, item.date), item_id))
@@ -269,9 +277,17 @@ class Archive:
         updated = max(now, datetime.fromisoformat(published))
         db.execute(
             "UPDATE items SET title = ?, category = ?, summary = ?, url = ?, content_hash = ?,"
-            " updated = ? WHERE id = ?",
-            (item.title, item.category, item.summary, item.url, new_hash, _rfc3339(updated), item_id),
+            " updated = ?, rev = ? WHERE id = ?",
+            (item.title, item.category, item.summary, item.url, new_hash, _rfc3339(updated),
+             self._next_rev(db), item_id),
         )
+
+    def _next_rev(self, db) -> int:
+        """A counter bumped by every change to an item; a month's highest rev tells a
+        build whether anything in it changed since the last build."""
+        rev = int(self.meta("rev") or 0) + 1
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('rev', ?)", (str(rev),))
+        return rev
 
     # -- reading -----------------------------------------------------------------
 
@@ -291,6 +307,51 @@ class Archive:
             params,
         )
         return [_row_to_item(row) for row in rows]
+
+    def month_fingerprints(self, *, until: date) -> dict[str, str]:
+        """For each month with items dated on or before `until`: a value that changes
+        whenever an item of it is added, edited, hidden or shown, or comes of age."""
+        rows = self._db.execute(
+            "SELECT substr(date, 1, 7), COUNT(*), SUM(hidden), MAX(rev) FROM items"
+            " WHERE date <= ? GROUP BY substr(date, 1, 7)",
+            (until.isoformat(),),
+        )
+        return {month: f"{count}/{hidden}/{rev}" for month, count, hidden, rev in rows}
+
+    def items_in_months(self, months: Iterable[str], *, until: date) -> list[Item]:
+        """Visible items of the given YYYY-MM months dated on or before `until`, newest first."""
+        found: list[Item] = []
+        for month in sorted(set(months), reverse=True):
+            rows = self._db.execute(
+                f"SELECT {self._COLUMNS} FROM items WHERE date >= ? AND date < ? AND date <= ?"
+                " AND hidden = 0 ORDER BY published DESC, id",
+                (f"{month}-01", f"{month}-32", until.isoformat()),
+            )
+            found.extend(_row_to_item(row) for row in rows)
+        return found
+
+    def newest(self, limit: int, *, until: date, category: str | None = None) -> list[Item]:
+        """The newest visible items (of one category key, if given)."""
+        rows = self._db.execute(
+            f"SELECT {self._COLUMNS} FROM items WHERE date <= ? AND hidden = 0"
+            " ORDER BY published DESC, id",
+            (until.isoformat(),),
+        )
+        found = []
+        for row in rows:
+            if category is None or (row[3] and category_key(row[3]) == category):
+                found.append(_row_to_item(row))
+                if len(found) == limit:
+                    break
+        return found
+
+    def build_state(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT part, fingerprint FROM build_state"))
+
+    def save_build_state(self, state: dict[str, str]) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM build_state")
+            db.executemany("INSERT INTO build_state VALUES (?, ?)", sorted(state.items()))
 
     def count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM items").fetchone()[0]
