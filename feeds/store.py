@@ -105,6 +105,7 @@ class Archive:
     def __init__(self, connection: sqlite3.Connection, path: Path):
         self._db = connection
         self.path = path
+        self._rev = 0
 
     @classmethod
     @contextmanager
@@ -181,6 +182,7 @@ class Archive:
             if self.meta("authority") is None:
                 db.execute("INSERT INTO meta VALUES ('authority', ?)", (authority,))
             authority = self.meta("authority") or authority
+            self._bump_rev(db)
             for source, items in batches:
                 self._ingest_source(db, source, items, now, zone, authority, result)
         return IngestReport(tuple(result.added), tuple(result.edited), result.unchanged)
@@ -264,7 +266,7 @@ class Archive:
                 _rfc3339(published),
                 _rfc3339(now),
                 _content_hash(item),
-                self._next_rev(db),
+                self._rev,
             ),
         )
         db.execute("INSERT OR IGNORE INTO item_keys VALUES (?, ?)", (item_key(item.title, item.date), item_id))
@@ -279,15 +281,15 @@ class Archive:
             "UPDATE items SET title = ?, category = ?, summary = ?, url = ?, content_hash = ?,"
             " updated = ?, rev = ? WHERE id = ?",
             (item.title, item.category, item.summary, item.url, new_hash, _rfc3339(updated),
-             self._next_rev(db), item_id),
+             self._rev, item_id),
         )
 
-    def _next_rev(self, db) -> int:
-        """A counter bumped by every change to an item; a month's highest rev tells a
-        build whether anything in it changed since the last build."""
-        rev = int(self.meta("rev") or 0) + 1
-        db.execute("INSERT OR REPLACE INTO meta VALUES ('rev', ?)", (str(rev),))
-        return rev
+    def _bump_rev(self, db) -> int:
+        """A counter bumped by every transaction that changes items; a month's highest
+        rev tells a build whether anything in it changed since the last build."""
+        self._rev = int(self.meta("rev") or 0) + 1
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('rev', ?)", (str(self._rev),))
+        return self._rev
 
     # -- reading -----------------------------------------------------------------
 
