@@ -1,0 +1,113 @@
+"""Shared builders for the newsletter tests: Month values made directly from feeds.model, with the
+real titles, dates, categories and summaries of the bundled ILO listing pages (read here with a
+few lines of splitting, independent of the project's parser)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from feeds.model import Author, FeedMeta, Item, Month
+from newsletter.issue_config import NewsletterSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ROOT / "examples" / "ilo-coop" / "pages"
+
+META = FeedMeta(
+    title="ILO COOP news",
+    base_url="https://coop-news.example.org/",
+    language="en",
+    author=Author("ILO Cooperatives Unit (COOP)", "coop@example.org"),
+    id_authority="coop-news.example.org,2026",
+)
+
+ILO_TABLE = {
+    "title": "ILO COOP eNewsUpdate",
+    "numbering": "continuous",
+    "first_issue": "2020-01",
+    "from": "ILO COOP <coop@example.org>",
+    "unsubscribe_url": "https://ilo.msgfocus.example/u/*|UNSUB|*",
+    "unsubscribe_mailto": "mailto:unsubscribe@example.org?subject=unsubscribe%20*|EMAIL|*",
+    "preferences_url": "https://ilo.msgfocus.example/p/*|UNSUB|*",
+    "footer": {
+        "contact": "ILO Cooperatives Unit (COOP)",
+        "email": "coop@example.org",
+        "copyright": "International Labour Organization",
+        "address": "4 route des Morillons, CH-1211 Geneva 22, Switzerland",
+        "social": {"LinkedIn": "https://www.linkedin.com/company/ilo", "YouTube": "https://www.youtube.com/ilotv"},
+    },
+}
+
+
+def ilo_settings(**extra) -> NewsletterSettings:
+    return NewsletterSettings.from_table({**ILO_TABLE, **extra}, where="feedletter.toml", base_dir=ROOT)
+
+
+def sample_entries() -> list[tuple[str, str, date, str | None]]:
+    """(category, title, date, summary) of every item on the bundled pages, in page order."""
+    entries = []
+    for page in sorted(PAGES.glob("*.txt")):
+        text = page.read_text(encoding="utf-8")
+        for block in re.split(r"\n\s{2}\d+\.\s", "\n" + text)[1:]:
+            lines = [line.strip() for line in block.strip().split("\n") if line.strip()]
+            dates = [i for i, line in enumerate(lines) if re.fullmatch(r"\d{1,2} [A-Z][a-z]+ \d{4}", line)]
+            if not dates:
+                continue
+            at = dates[0]
+            head = lines[:at]
+            category, title = (head[0], " ".join(head[1:])) if len(head) > 1 else (None, head[0])
+            day = datetime.strptime(lines[at], "%d %B %Y").date()
+            summary = " ".join(lines[at + 1 :]) or None
+            entries.append((category, title, day, summary))
+    return entries
+
+
+def make_item(n: int, title: str, day: date, *, category: str | None = "News", summary: str | None = "A summary.",
+              url: str | None = None, source: str = "sample") -> Item:
+    at = datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + timedelta(seconds=59 - n % 60)
+    return Item(id=f"tag:coop-news.example.org,2026:item-{n:04d}", title=title, date=day, category=category,
+                summary=summary, url=url, source=source, published=at, updated=at)
+
+
+def month_of(items: list[Item]) -> Month:
+    ordered = tuple(sorted(items, key=lambda item: item.published, reverse=True))
+    first = ordered[0].date
+    return Month(first.year, first.month, ordered)
+
+
+def december_2022() -> Month:
+    items = [
+        make_item(n, title, day, category=category, summary=summary)
+        for n, (category, title, day, summary) in enumerate(sample_entries())
+        if (day.year, day.month) == (2022, 12)
+    ]
+    return month_of(items)
+
+
+def big_month(count: int = 40) -> Month:
+    """`count` items with realistic lengths (the longest sample summaries), mixed categories."""
+    samples = [entry for entry in sample_entries() if entry[3] and "eNews" not in entry[1]]
+    samples.sort(key=lambda entry: len(entry[3]), reverse=True)
+    categories = ["News", "Spotlight on Cooperatives", "Spotlight Interviews with Co-operators", "COOP Champions",
+                  "Publication", "Event", "Article"]
+    items = []
+    for n in range(count):
+        _, title, _, summary = samples[n % len(samples)]
+        day = date(2023, 3, 28 - n % 28)
+        items.append(make_item(n, f"{title} ({n})", day, category=categories[n % len(categories)], summary=summary,
+                               url=f"https://www.ilo.org/coop/news/item-{n}" if n % 2 else None))
+    return month_of(items)
+
+
+def test_samples_give_a_december_2022_month() -> None:
+    month = december_2022()
+    assert month.key == "2022-12"
+    assert len(month.items) == 9
+    assert month.items[0].title == "ILO COOP eNewsUpdate"  # 21 December, the newest
+    assert all(item.category == "News" for item in month.items)
+
+
+def test_sample_entries_cover_several_categories() -> None:
+    categories = {entry[0] for entry in sample_entries()}
+    assert {"News", "Spotlight on Cooperatives", "Spotlight Interviews with Cooperators"} <= categories

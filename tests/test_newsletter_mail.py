@@ -1,0 +1,100 @@
+"""The .eml: headers, structure, line lengths, determinism, and what survives hostile input."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from newsletter.mail import build_message
+
+DATE = datetime(2023, 1, 2, 9, 30, tzinfo=timezone(timedelta(hours=1)))
+HTML = "<!doctype html><html><body>" + "<p>R&amp;D café</p>" * 400 + "</body></html>"  # one 7 KB line
+TEXT = "Café news\n\n>>More https://example.org/a\n"
+
+
+def build(**overrides) -> bytes:
+    args = dict(subject="ILO COOP eNewsUpdate No. 36, December 2022", from_addr="ILO COOP <coop@example.org>",
+                to_addr="Readers <readers@example.org>", date=DATE, message_id_seed="issue-2022-12", html=HTML, text=TEXT,
+                list_unsubscribe_https="https://list.example.org/u/*|UNSUB|*",
+                list_unsubscribe_mailto="mailto:leave@example.org?subject=*|EMAIL|*")
+    args.update(overrides)
+    return build_message(**args)
+
+
+def parse(data: bytes):
+    return email.message_from_bytes(data, policy=email.policy.default)
+
+
+def test_headers_and_multipart_alternative_text_first() -> None:
+    msg = parse(build())
+    assert msg["Subject"] == "ILO COOP eNewsUpdate No. 36, December 2022"
+    assert msg["From"] == "ILO COOP <coop@example.org>"
+    assert msg["To"] == "Readers <readers@example.org>"
+    assert msg["Date"] == "Mon, 02 Jan 2023 09:30:00 +0100"
+    assert msg["MIME-Version"] == "1.0"
+    assert msg.get_content_type() == "multipart/alternative"
+    parts = list(msg.iter_parts())
+    assert [part.get_content_type() for part in parts] == ["text/plain", "text/html"]
+    assert parts[0].get_content().replace("\r\n", "\n") == TEXT
+    assert parts[1].get_content().replace("\r\n", "\n").rstrip("\n") == HTML
+    assert msg["Message-ID"].startswith("<issue-2022-12.") and msg["Message-ID"].endswith("@example.org>")
+
+
+def test_one_click_unsubscribe_headers_keep_merge_tags() -> None:
+    msg = parse(build())
+    assert " ".join(str(msg["List-Unsubscribe"]).split()) == (
+        "<https://list.example.org/u/*|UNSUB|*>, <mailto:leave@example.org?subject=*|EMAIL|*>"
+    )
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_mailto_only_has_no_one_click_header() -> None:
+    msg = parse(build(list_unsubscribe_https=None))
+    assert str(msg["List-Unsubscribe"]) == "<mailto:leave@example.org?subject=*|EMAIL|*>"
+    assert msg["List-Unsubscribe-Post"] is None
+    none = parse(build(list_unsubscribe_https=None, list_unsubscribe_mailto=None))
+    assert none["List-Unsubscribe"] is None and none["List-Unsubscribe-Post"] is None
+
+
+def test_no_line_over_998_and_seven_bit() -> None:
+    data = build()
+    lines = data.split(b"\r\n")
+    assert max(len(line) for line in lines) <= 998
+    assert all(byte < 128 for byte in data)
+    assert b"\n" not in data.replace(b"\r\n", b"")  # CRLF throughout
+
+
+def test_same_inputs_same_bytes_and_stable_message_id() -> None:
+    assert build() == build()
+    other_day = parse(build(date=DATE + timedelta(days=3)))
+    assert other_day["Message-ID"] == parse(build())["Message-ID"]  # the issue, not the run
+    assert parse(build(message_id_seed="issue-2023-01"))["Message-ID"] != parse(build())["Message-ID"]
+
+
+@pytest.mark.parametrize("subject", [
+    "Coop\r\nBcc: victim@example.org", "Coop\nX-Injected: 1", "Coop\rX-Injected: 1",
+    "Coop <script>alert(1)</script> & \"quotes\"",
+])
+def test_crlf_in_the_subject_never_makes_a_header(subject: str) -> None:
+    data = build(subject=subject)
+    msg = parse(data)
+    assert msg["Bcc"] is None and msg["X-Injected"] is None
+    assert msg["Subject"] == " ".join(subject.split())
+    header_block = data.split(b"\r\n\r\n", 1)[0]
+    assert b"\r\nBcc:" not in header_block and b"\r\nX-Injected" not in header_block
+
+
+def test_non_ascii_subject_and_sender_are_encoded() -> None:
+    data = build(subject="Coopératives — décembre 2022", from_addr="Unité COOP <coop@example.org>")
+    msg = parse(data)
+    assert msg["Subject"] == "Coopératives — décembre 2022"
+    assert msg["From"].addresses[0].display_name == "Unité COOP"
+    assert all(byte < 128 for byte in data)
+
+
+def test_naive_date_is_refused() -> None:
+    with pytest.raises(ValueError, match="aware"):
+        build(date=datetime(2023, 1, 2, 9, 30))
