@@ -140,7 +140,7 @@ def issue_context(
         lead["title"] if lead else (sections[0]["entries"][0]["title"] if sections else issue.subject)
     )
     preview = normalise_space(f"{issue.date_line}: {preview_source}")[:PREVIEW_LENGTH]
-    spacer_count = max(0, (PREVIEW_LENGTH - len(preview)) // len(PREVIEW_SPACER)) + 10
+    spacer_count = 60 + max(0, PREVIEW_LENGTH - len(preview)) // len(PREVIEW_SPACER)
 
     footer = settings.footer
     email = footer.email or (meta.author.email or "")
