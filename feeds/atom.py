@@ -10,9 +10,30 @@ from .documents import FeedDoc
 from .model import FeedMeta
 
 GENERATOR = "feedletter"
+FH_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005 feed history
 
 
-def _generator(doc: FeedDoc, meta: FeedMeta):
+class _ArchiveExtension:
+    """RFC 5005 `<fh:archive/>`: marks a document whose entries will not change.
+
+    feedgen ships no extension for it; this is the register_extension route."""
+
+    def extend_ns(self):
+        return {"fh": FH_NS}
+
+    def extend_atom(self, feed):
+        from lxml import etree
+
+        # feedgen calls this before it appends entries, so the element lands among
+        # the feed's metadata, where RFC 4287 allows extension elements.
+        etree.SubElement(feed, f"{{{FH_NS}}}archive")
+        return feed
+
+    def extend_rss(self, feed):
+        return feed
+
+
+def _generator(doc: FeedDoc, meta: FeedMeta, *, self_type: str | None = None):
     from feedgen.feed import FeedGenerator
 
     feed = FeedGenerator()
@@ -21,16 +42,23 @@ def _generator(doc: FeedDoc, meta: FeedMeta):
     feed.subtitle(doc.subtitle or doc.title)
     feed.language(meta.language)
     feed.author({"name": meta.author.name, **({"email": meta.author.email} if meta.author.email else {})})
-    feed.generator(GENERATOR)
+    feed.generator(GENERATOR)  # no version string: an upgrade must not change every file
     feed.updated(doc.updated)
-    feed.lastBuildDate(doc.updated)
+    feed.lastBuildDate(doc.updated)  # not "now": an unchanged feed keeps its bytes
     # feedgen takes the RSS channel <link> from the last link added: the site goes last.
-    feed.link(href=doc.self_url, rel="self")
+    feed.link(href=doc.self_url, rel="self", **({"type": self_type} if self_type else {}))
     for link in doc.links:
         feed.link(href=link.href, rel=link.rel, **({"type": link.type} if link.type else {}))
     feed.link(href=doc.home_url, rel="alternate", type="text/html")
+    return feed
+
+
+def atom_bytes(doc: FeedDoc, meta: FeedMeta) -> bytes:
+    feed = _generator(doc, meta)
+    if doc.is_archive:
+        feed.register_extension("fh", _ArchiveExtension, None, atom=True, rss=False)
     for entry in doc.entries:
-        fe = feed.add_entry(order="append")
+        fe = feed.add_entry(order="append")  # entries are already newest first
         fe.id(entry.id)
         fe.guid(entry.id, permalink=False)
         fe.title(entry.title)
@@ -41,8 +69,24 @@ def _generator(doc: FeedDoc, meta: FeedMeta):
             fe.link(href=entry.link, rel="alternate", type="text/html")
         if entry.category:
             fe.category(term=entry.category)
-    return feed
+    return feed.atom_str(pretty=True, encoding="UTF-8")
 
 
-def atom_bytes(doc: FeedDoc, meta: FeedMeta) -> bytes:
-    return _generator(doc, meta).atom_str(pretty=True, encoding="UTF-8")
+def rss_bytes(doc: FeedDoc, meta: FeedMeta) -> bytes:
+    """RSS 2.0: channel <link> is the site, atom:link rel=self the feed, guid not a permalink.
+
+    The HTML goes into <description> (what every RSS reader shows), not content:encoded;
+    pubDate is the entry's publication time, since RSS has no "updated"."""
+    feed = _generator(doc, meta, self_type="application/rss+xml")
+    feed.description(doc.subtitle or doc.title)
+    for entry in doc.entries:
+        fe = feed.add_entry(order="append")
+        fe.guid(entry.id, permalink=False)
+        fe.title(entry.title)
+        fe.pubDate(entry.published)
+        fe.description(entry.content_html)
+        if entry.link:
+            fe.link(href=entry.link, rel="alternate")
+        if entry.category:
+            fe.category(term=entry.category)
+    return feed.rss_str(pretty=True, encoding="UTF-8")

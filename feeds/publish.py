@@ -1,16 +1,38 @@
-"""Every feed file of a site, as bytes keyed by output path. Pure."""
+"""Every feed file of a site, as bytes keyed by output path. Pure.
+
+Each subscription feed is written as Atom, RSS 2.0 and JSON Feed from one `FeedDoc`:
+the item feed, the monthly digest feed and one feed per category. The item feed also
+gets RFC 5005 archive documents, one per closed month (see `archive_months`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import hashlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import date
 
-from .atom import atom_bytes
+from .atom import atom_bytes, rss_bytes
 from .digest import group_by_month
-from .documents import digest_feed, item_feed
-from .model import FeedMeta, Item, Month
+from .documents import FeedDoc, Link, digest_feed, item_feed, month_title
+from .jsonfeed import json_bytes
+from .model import FeedMeta, Item, Month, category_key, slugify
+from .opml import Subscription, opml_bytes
 
 ITEMS_FEED = "feeds/items.atom"
 DIGEST_FEED = "feeds/digest.atom"
+OPML_FILE = "feeds/feeds.opml"
+
+ATOM_TYPE = "application/atom+xml"
+RSS_TYPE = "application/rss+xml"
+JSON_TYPE = "application/feed+json"
+
+# (file extension, media type, renderer, name shown in autodiscovery titles)
+FORMATS: tuple[tuple[str, str, Callable[[FeedDoc, FeedMeta], bytes], str], ...] = (
+    ("atom", ATOM_TYPE, atom_bytes, "Atom"),
+    ("rss", RSS_TYPE, rss_bytes, "RSS"),
+    ("json", JSON_TYPE, json_bytes, "JSON Feed"),
+)
 
 
 def issue_path(month_key: str) -> str:
@@ -26,6 +48,104 @@ def item_page_url(meta: FeedMeta, item: Item) -> str:
     return f"{meta.base_url}{issue_path(f'{item.date:%Y-%m}')}#{item_anchor(item)}"
 
 
+def archive_path(month_key: str) -> str:
+    return f"feeds/archive/items-{month_key}.atom"
+
+
+# -- categories ------------------------------------------------------------------
+
+
+def category_slugs(keys: Iterable[str], labels: Mapping[str, str]) -> dict[str, str]:
+    """Category key -> file-name slug, each a function of its own key and label only,
+    so a new category never renames an existing feed.
+
+    A slug that keeps everything of the key ("Co-operators" -> "co-operators") is used
+    as is; two different keys cannot share such a slug. A lossy slug (accents, other
+    scripts) gets a short hash of the key. A clash left after that (vanishingly rare)
+    is numbered in key order.
+    """
+    slugs: dict[str, str] = {}
+    taken: set[str] = set()
+    for key in sorted(set(keys)):
+        slug = slugify(labels.get(key, key))
+        if slug.replace("-", "") != key:
+            slug = f"{slug}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+        base, number = slug, 2
+        while slug in taken:
+            slug, number = f"{base}-{number}", number + 1
+        taken.add(slug)
+        slugs[key] = slug
+    return slugs
+
+
+def categories_in(items: Iterable[Item], labels: Mapping[str, str]) -> dict[str, str]:
+    """Key -> label for the categories that have items, in key order."""
+    found: dict[str, str] = {}
+    for item in items:
+        if item.category:
+            key = category_key(item.category)
+            found.setdefault(key, labels.get(key, item.category))
+    return dict(sorted(found.items()))
+
+
+def category_path(slug: str, ext: str = "atom") -> str:
+    return f"feeds/category/{slug}.{ext}"
+
+
+# -- archives (RFC 5005) ---------------------------------------------------------
+
+
+def archive_months(months: Sequence[Month], today: date) -> list[Month]:
+    """Closed months, oldest first: every month with items before the run's month.
+
+    The run's own calendar month stays open (items may still arrive); it is served by
+    the subscription document only. A month with no items gets no archive document.
+    """
+    current = (today.year, today.month)
+    return sorted((m for m in months if (m.year, m.month) < current), key=lambda m: m.key)
+
+
+def _archive_docs(
+    closed: Sequence[Month], meta: FeedMeta, link_for: Callable[[Item], str | None]
+) -> dict[str, FeedDoc]:
+    """One archive document per closed month, chained by prev-/next-archive links.
+
+    Its bytes depend on its month's items and its neighbours' URLs only, so a closed
+    month changes when its items change, a month next to it gains its first item, or
+    (once) when the following month closes and next-archive appears.
+    """
+    docs = {}
+    current = meta.base_url + ITEMS_FEED
+    for index, month in enumerate(closed):
+        links = [Link("current", current, ATOM_TYPE)]
+        if index > 0:
+            links.append(Link("prev-archive", meta.base_url + archive_path(closed[index - 1].key), ATOM_TYPE))
+        if index + 1 < len(closed):
+            links.append(Link("next-archive", meta.base_url + archive_path(closed[index + 1].key), ATOM_TYPE))
+        path = archive_path(month.key)
+        docs[path] = item_feed(
+            month.items,
+            meta,
+            title=f"{meta.title} (archive: {month_title(month)})",
+            self_url=meta.base_url + path,
+            link_for=link_for,
+            links=tuple(links),
+            is_archive=True,
+        )
+    return docs
+
+
+# -- every file ------------------------------------------------------------------
+
+
+def _all_formats(stem: str, doc: FeedDoc, meta: FeedMeta) -> dict[str, bytes]:
+    """The same document as Atom, RSS and JSON Feed; each names its own URL as self."""
+    return {
+        f"{stem}.{ext}": render(replace(doc, self_url=f"{meta.base_url}{stem}.{ext}"), meta)
+        for ext, _type, render, _name in FORMATS
+    }
+
+
 def feed_files(
     items: Sequence[Item],
     meta: FeedMeta,
@@ -34,28 +154,82 @@ def feed_files(
     items_per_feed: int,
     digest_months: int,
     months: Sequence[Month] | None = None,
+    today: date | None = None,
 ) -> dict[str, bytes]:
-    """The item feed (newest N items) and the digest feed (one entry per month)."""
+    """Every feed file. `items` newest first. Without `today` no archives are written
+    (the run date decides which months are closed; this module has no clock)."""
     months = list(months) if months is not None else group_by_month(items, labels)
-    newest = items[:items_per_feed]
-    files = {
-        ITEMS_FEED: atom_bytes(
-            item_feed(
-                newest,
-                meta,
-                self_url=meta.base_url + ITEMS_FEED,
-                link_for=lambda item: item_page_url(meta, item),
-            ),
+    link_for = lambda item: item_page_url(meta, item)  # noqa: E731
+    files: dict[str, bytes] = {}
+
+    newest = list(items[:items_per_feed])
+    links: tuple[Link, ...] = ()
+    if today is not None:
+        closed = archive_months(months, today)
+        archived = {item.id for month in closed for item in month.items}
+        # The subscription document always holds the whole open month, however long:
+        # those items are in no archive yet.
+        shown = {item.id for item in newest}
+        newest += [item for item in items if item.id not in archived and item.id not in shown]
+        archives = _archive_docs(closed, meta, link_for)
+        files.update((path, atom_bytes(doc, meta)) for path, doc in archives.items())
+        if closed:
+            links = (Link("prev-archive", meta.base_url + archive_path(closed[-1].key), ATOM_TYPE),)
+    items_doc = item_feed(newest, meta, self_url=meta.base_url + ITEMS_FEED, link_for=link_for, links=links)
+    files.update(_all_formats("feeds/items", items_doc, meta))
+
+    digest_doc = digest_feed(
+        months[:digest_months],
+        meta,
+        self_url=meta.base_url + DIGEST_FEED,
+        link_for=lambda month: f"{meta.base_url}{issue_path(month.key)}",
+    )
+    files.update(_all_formats("feeds/digest", digest_doc, meta))
+
+    used = categories_in(items, labels)
+    slugs = category_slugs(used, used)
+    for key, label in used.items():
+        of_category = [item for item in items if item.category and category_key(item.category) == key]
+        doc = item_feed(
+            of_category[:items_per_feed],
             meta,
-        ),
-        DIGEST_FEED: atom_bytes(
-            digest_feed(
-                months[:digest_months],
-                meta,
-                self_url=meta.base_url + DIGEST_FEED,
-                link_for=lambda month: f"{meta.base_url}{issue_path(month.key)}",
-            ),
-            meta,
-        ),
-    }
+            name=f"category/{slugs[key]}",
+            title=f"{meta.title}: {label}",
+            self_url=meta.base_url + category_path(slugs[key]),
+            link_for=link_for,
+        )
+        files.update(_all_formats(f"feeds/category/{slugs[key]}", doc, meta))
+
+    # One outline per feed (its Atom form): importing the list must not subscribe
+    # a reader to the same feed three times.
+    files[OPML_FILE] = opml_bytes(
+        f"{meta.title}: feeds",
+        meta.author.name,
+        [Subscription(title, f"{meta.base_url}{stem}.atom", meta.base_url) for stem, title in _feeds(meta, used)],
+    )
     return files
+
+
+def _feeds(meta: FeedMeta, labels: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(path without extension, title) of every subscription feed."""
+    slugs = category_slugs(labels, labels)
+    feeds = [("feeds/items", meta.title), ("feeds/digest", f"{meta.title} (monthly digest)")]
+    feeds += [(f"feeds/category/{slugs[key]}", f"{meta.title}: {labels[key]}") for key in sorted(labels)]
+    return feeds
+
+
+def feed_links(
+    meta: FeedMeta, labels: Mapping[str, str], items: Sequence[Item] | None = None
+) -> list[dict[str, str]]:
+    """Every subscription feed in every format, for `<link rel="alternate">` and OPML:
+    dicts of title, absolute url and the literal media type ("application/atom+xml").
+
+    `labels` maps category keys to labels; pass `items` to keep only the categories
+    that have items (the ones `feed_files` writes a feed for)."""
+    if items is not None:
+        labels = categories_in(items, labels)
+    return [
+        {"title": f"{title} ({name})", "url": f"{meta.base_url}{stem}.{ext}", "type": media_type}
+        for stem, title in _feeds(meta, labels)
+        for ext, media_type, _render, name in FORMATS
+    ]

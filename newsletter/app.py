@@ -102,17 +102,18 @@ def build(settings: Settings, *, now: datetime) -> BuildReport:
             labels = archive.categories()
         if not items:
             return BuildReport(0, 0)
-        files = site_files(settings, items, labels)
+        files = site_files(settings, items, labels, today=today)
         written = Output(settings.output).write_all(files)
     months = len({(item.date.year, item.date.month) for item in items})
     return BuildReport(len(items), months, tuple(written))
 
 
-def site_files(settings: Settings, items, labels) -> dict[str, bytes]:
+def site_files(settings: Settings, items, labels, *, today=None) -> dict[str, bytes]:
     return feed_files(
         items,
         settings.meta,
         labels=labels,
         items_per_feed=settings.items_per_feed,
         digest_months=settings.digest_months,
+        today=today,  # decides which months are closed: RFC 5005 archives
     )
