@@ -40,8 +40,8 @@ def issue_path(month_key: str) -> str:
 
 
 def item_anchor(item: Item) -> str:
-    """The fragment of an item in its month's web copy; stable because the id is."""
-    return "item-" + item.id.rsplit("/", 1)[-1]
+    """The HTML id of an item in its month's web copy; stable because the id never changes."""
+    return "item-" + hashlib.sha256(item.id.encode("utf-8")).hexdigest()[:12]
 
 
 def item_page_url(meta: FeedMeta, item: Item) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from feeds.errors import NotAListing, SourceError, UsageError
+from feeds.errors import FeedletterError, NotAListing, SourceError, UsageError
 from feeds.model import ParseResult, Problem
 from feeds.output import Output, run_lock
 from feeds.parse import parse_listing
@@ -108,12 +108,66 @@ def build(settings: Settings, *, now: datetime) -> BuildReport:
     return BuildReport(len(items), months, tuple(written))
 
 
-def site_files(settings: Settings, items, labels, *, today=None) -> dict[str, bytes]:
-    return feed_files(
+def site_files(settings: Settings, items, labels, *, today) -> dict[str, bytes]:
+    """Every feed and web page, rendered in memory."""
+    from feeds.digest import group_by_month
+    from feeds.publish import feed_links
+
+    from .pages import issue_pages
+    from .render import make_environment
+
+    months = group_by_month(items, labels)
+    files = feed_files(
         items,
         settings.meta,
         labels=labels,
         items_per_feed=settings.items_per_feed,
         digest_months=settings.digest_months,
-        today=today,  # decides which months are closed: RFC 5005 archives
+        months=months,
+        today=today,
     )
+    environment = make_environment(settings.templates)
+    links = feed_links(settings.meta, labels, items)
+    files.update(issue_pages(months, settings.newsletter, settings.meta, environment, feeds=links))
+    return files
+
+
+def last_complete_month(now: datetime, settings: Settings) -> str:
+    today = now.astimezone(settings.timezone).date()
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return f"{year:04d}-{month:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class PackageReport:
+    month: str
+    written: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+
+
+def newsletter_package(settings: Settings, *, now: datetime, month: str | None) -> PackageReport:
+    """Write one month's e-mail package (html, text, .eml) into the outbox.
+
+    The default month (the last complete one) with nothing to send writes nothing; an
+    explicit month with nothing to send is an error."""
+    from feeds.digest import group_by_month
+
+    from .pages import issue_package
+    from .render import make_environment
+
+    key = month or last_complete_month(now, settings)
+    today = now.astimezone(settings.timezone).date()
+    with Archive.open(settings.archive, create=False) as archive:
+        items = archive.items_in_months([key], until=today)
+        labels = archive.categories()
+    months = group_by_month(items, labels)
+    package = {}
+    if months:
+        package = issue_package(months[0], settings.newsletter, settings.meta,
+                                make_environment(settings.templates), now=now)
+    if not package:
+        if month:
+            raise FeedletterError(f"{key}: no items to send for this month")
+        return PackageReport(key)
+    written = Output(settings.outbox).write_all(package)
+    return PackageReport(key, tuple(written), tuple(sorted(package)))

@@ -163,6 +163,93 @@ def build(obj: Context) -> None:
         obj.say(f"  wrote {name}")
 
 
+@cli.command()
+@click.option("--month", metavar="YYYY-MM", help="The issue's month (default: the last complete month).")
+@click.pass_obj
+def newsletter(obj: Context, month: str | None) -> None:
+    """Write one month's e-mail package (HTML, text, .eml) into the outbox."""
+    from .app import newsletter_package
+
+    if month is not None and not _is_month(month):
+        raise click.BadParameter(f"{month!r} is not a month, expected YYYY-MM", param_hint="--month")
+    report = newsletter_package(obj.settings, now=obj.now, month=month)
+    if not report.files:
+        obj.say(f"{report.month}: nothing to send")
+        return
+    obj.say(f"{report.month}: {', '.join(report.files)} in {obj.settings.outbox}")
+
+
+def _is_month(text: str) -> bool:
+    try:
+        datetime.strptime(text, "%Y-%m")
+    except ValueError:
+        return False
+    return len(text) == 7
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.pass_obj
+def validate(obj: Context, directory: Path | None) -> None:
+    """Check the outputs in DIRECTORY (default: the configured output and outbox):
+    feeds against their standards, issue pages and e-mails against the e-mail rules."""
+    from feeds.validate import check_files
+
+    files, shown = {}, {}
+    for prefix, root in _validate_roots(obj, directory):
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                name = prefix + path.relative_to(root).as_posix()
+                files[name], shown[name] = path.read_bytes(), path
+    findings = check_files(files, now=obj.now)
+    for finding in findings:
+        click.echo(f"{shown.get(finding.path, finding.path)}: {'warning: ' if finding.warning else ''}{finding.message}")
+    errors = [f for f in findings if not f.warning]
+    obj.say(f"checked {len(files)} files: {len(errors)} errors, {len(findings) - len(errors)} warnings")
+    if errors:
+        raise FeedletterError(f"{len(errors)} problems in the outputs")
+
+
+def _validate_roots(obj: Context, directory: Path | None) -> list[tuple[str, Path]]:
+    """(name prefix, directory): the output dir, plus the outbox when the config has one."""
+    settings = None
+    try:
+        settings = obj.settings
+    except FeedletterError:
+        if directory is None:
+            raise
+    root = directory or settings.output
+    if not root.is_dir():
+        raise FeedletterError(f"{root}: no such directory; run 'feedletter build' first")
+    roots = [("", root)]
+    if settings is not None and settings.outbox.is_dir() and directory in (None, settings.output):
+        roots.append(("outbox/", settings.outbox))
+    return roots
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free one).")
+@click.pass_obj
+def serve(obj: Context, directory: Path | None, host: str, port: int) -> None:
+    """Serve DIRECTORY (default: the configured output) with feed-grade HTTP:
+    content types, ETag/Last-Modified, 304s and gzip. Ctrl-C stops it."""
+    from .serve import make_server
+
+    root = directory or obj.settings.output
+    try:
+        server = make_server(root, host, port, verbose=bool(obj.verbose))
+    except OSError as error:
+        raise FeedletterError(f"cannot listen on {host}:{port} ({error.strerror})") from None
+    address, bound = server.server_address[:2]
+    click.echo(f"serving {root} on http://{address}:{bound}/ (Ctrl-C to stop)", err=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and map errors to one stderr line and an exit code."""
     try:

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from feeds.errors import ConfigError
 from feeds.model import Author, FeedMeta
 
+from .issue_config import NewsletterSettings
+
 CONFIG_ENV = "FEEDLETTER_CONFIG"
 DEFAULT_NAME = "feedletter.toml"
 
@@ -33,7 +35,7 @@ class Settings:
     items_per_feed: int
     digest_months: int
     lock_wait: float
-    newsletter: dict[str, Any] = field(default_factory=dict)
+    newsletter: NewsletterSettings = field(default_factory=NewsletterSettings)
     sources: tuple[dict[str, Any], ...] = ()
 
     @property
@@ -159,6 +161,6 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
         items_per_feed=items_per_feed,
         digest_months=digest_months,
         lock_wait=lock_wait,
-        newsletter=newsletter,
+        newsletter=NewsletterSettings.from_table(newsletter, where=where, base_dir=base),
         sources=tuple(sources),
     )

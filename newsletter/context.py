@@ -6,10 +6,10 @@ shows as text. Every link is absolute.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from urllib.parse import urljoin, urlsplit
 
+from feeds.publish import item_anchor  # noqa: F401  (one definition for feeds and pages)
 from feeds.model import FeedMeta, Item, normalise_space
 
 from .issue_config import NewsletterSettings
@@ -19,11 +19,6 @@ from .sections import MONTH_NAMES, Issue, pattern_fields
 # preview (traps.md 24): combining grapheme joiner, zero-width non-joiner, no-break space.
 PREVIEW_SPACER = "\u034f\u200c\u00a0"
 PREVIEW_LENGTH = 150  # characters of preview + spacer that inbox lists may show
-
-
-def item_anchor(item: Item) -> str:
-    """The HTML id of an item in the web copy of its issue: stable, as its id never changes."""
-    return "item-" + hashlib.sha256(item.id.encode("utf-8")).hexdigest()[:12]
 
 
 def absolute_url(url: str | None, base_url: str) -> str | None:

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import jinja2
 
 from feeds.model import FeedMeta, Month
+from feeds.publish import issue_path
 
 from .context import index_context, issue_context
 from .issue_config import NewsletterSettings, load_editorial
@@ -19,10 +20,6 @@ from .render import render_issue, render_page
 from .sections import Issue, plan_issue
 
 INDEX_TEMPLATE = "site/index.html.j2"
-
-
-def issue_path(month_key: str) -> str:
-    return f"issues/{month_key}.html"
 
 
 def issue_url(meta: FeedMeta, month_key: str) -> str:
