@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
-import os
 from pathlib import Path
 
 import pytest
