@@ -105,34 +105,59 @@ def archive_months(months: Sequence[Month], today: date) -> list[Month]:
     return sorted((m for m in months if (m.year, m.month) < current), key=lambda m: m.key)
 
 
-def _archive_docs(
-    closed: Sequence[Month], meta: FeedMeta, link_for: Callable[[Item], str | None]
-) -> dict[str, FeedDoc]:
-    """One archive document per closed month, chained by prev-/next-archive links.
+def archive_doc(
+    month: Month,
+    meta: FeedMeta,
+    *,
+    prev_key: str | None,
+    next_key: str | None,
+    link_for: Callable[[Item], str | None],
+) -> FeedDoc:
+    """The archive document of one closed month, chained by prev-/next-archive links.
 
-    Its bytes depend on its month's items and its neighbours' URLs only, so a closed
-    month changes when its items change, a month next to it gains its first item, or
-    (once) when the following month closes and next-archive appears.
+    Its bytes depend on its month's items and its neighbours' keys only, so a closed
+    month changes when its items change, or (once) when the following month closes
+    and next-archive appears.
     """
-    docs = {}
-    current = meta.base_url + ITEMS_FEED
-    for index, month in enumerate(closed):
-        links = [Link("current", current, ATOM_TYPE)]
-        if index > 0:
-            links.append(Link("prev-archive", meta.base_url + archive_path(closed[index - 1].key), ATOM_TYPE))
-        if index + 1 < len(closed):
-            links.append(Link("next-archive", meta.base_url + archive_path(closed[index + 1].key), ATOM_TYPE))
-        path = archive_path(month.key)
-        docs[path] = item_feed(
-            month.items,
-            meta,
-            title=f"{meta.title} (archive: {month_title(month)})",
-            self_url=meta.base_url + path,
-            link_for=link_for,
-            links=tuple(links),
-            is_archive=True,
+    links = [Link("current", meta.base_url + ITEMS_FEED, ATOM_TYPE)]
+    if prev_key:
+        links.append(Link("prev-archive", meta.base_url + archive_path(prev_key), ATOM_TYPE))
+    if next_key:
+        links.append(Link("next-archive", meta.base_url + archive_path(next_key), ATOM_TYPE))
+    path = archive_path(month.key)
+    return item_feed(
+        month.items,
+        meta,
+        title=f"{meta.title} (archive: {month_title(month)})",
+        self_url=meta.base_url + path,
+        link_for=link_for,
+        links=tuple(links),
+        is_archive=True,
+    )
+
+
+def archive_neighbours(keys: Iterable[str], today: date) -> dict[str, tuple[str | None, str | None]]:
+    """Closed month key -> (previous closed month, next closed month)."""
+    closed = sorted(key for key in keys if key < f"{today:%Y-%m}")
+    return {
+        key: (closed[i - 1] if i else None, closed[i + 1] if i + 1 < len(closed) else None)
+        for i, key in enumerate(closed)
+    }
+
+
+def archive_files(
+    months: Iterable[Month], meta: FeedMeta, neighbours: Mapping[str, tuple[str | None, str | None]]
+) -> dict[str, bytes]:
+    """Archive documents of the given months that are closed (in `neighbours`)."""
+    link_for = lambda item: item_page_url(meta, item)  # noqa: E731
+    return {
+        archive_path(month.key): atom_bytes(
+            archive_doc(month, meta, prev_key=prev, next_key=following, link_for=link_for), meta
         )
-    return docs
+        for month in months
+        if month.key in neighbours
+        for prev, following in [neighbours[month.key]]
+    }
 
 
 # -- every file ------------------------------------------------------------------
@@ -156,42 +181,69 @@ def feed_files(
     months: Sequence[Month] | None = None,
     today: date | None = None,
 ) -> dict[str, bytes]:
-    """Every feed file. `items` newest first. Without `today` no archives are written
-    (the run date decides which months are closed; this module has no clock)."""
+    """Every feed file from every item (newest first). Without `today` no archives are
+    written (the run date decides which months are closed; this module has no clock)."""
     months = list(months) if months is not None else group_by_month(items, labels)
-    link_for = lambda item: item_page_url(meta, item)  # noqa: E731
-    files: dict[str, bytes] = {}
+    neighbours = archive_neighbours((m.key for m in months), today) if today else {}
+    files = archive_files(months, meta, neighbours)
+    used = categories_in(items, labels)
+    by_category = {
+        key: [item for item in items if item.category and category_key(item.category) == key][:items_per_feed]
+        for key in used
+    }
+    open_items = [item for item in items if f"{item.date:%Y-%m}" not in neighbours]
+    files.update(
+        subscription_files(
+            list(items[:items_per_feed]),
+            open_items,
+            months[:digest_months],
+            by_category,
+            used,
+            meta,
+            newest_archive=max(neighbours, default=None),
+        )
+    )
+    return files
 
-    newest = list(items[:items_per_feed])
+
+def subscription_files(
+    newest: Sequence[Item],
+    open_items: Sequence[Item],
+    recent_months: Sequence[Month],
+    by_category: Mapping[str, Sequence[Item]],
+    labels: Mapping[str, str],
+    meta: FeedMeta,
+    *,
+    newest_archive: str | None,
+) -> dict[str, bytes]:
+    """The feeds readers subscribe to, in every format, and the OPML list of them.
+
+    `newest`: the newest N items; `open_items`: every item of the months not archived
+    yet (the subscription document must hold them all, however many); `by_category`:
+    the newest N items of each category key; `labels`: key -> label of those categories.
+    """
+    link_for = lambda item: item_page_url(meta, item)  # noqa: E731
+    shown = {item.id for item in newest}
+    entries = list(newest) + [item for item in open_items if item.id not in shown]
     links: tuple[Link, ...] = ()
-    if today is not None:
-        closed = archive_months(months, today)
-        archived = {item.id for month in closed for item in month.items}
-        # The subscription document always holds the whole open month, however long:
-        # those items are in no archive yet.
-        shown = {item.id for item in newest}
-        newest += [item for item in items if item.id not in archived and item.id not in shown]
-        archives = _archive_docs(closed, meta, link_for)
-        files.update((path, atom_bytes(doc, meta)) for path, doc in archives.items())
-        if closed:
-            links = (Link("prev-archive", meta.base_url + archive_path(closed[-1].key), ATOM_TYPE),)
-    items_doc = item_feed(newest, meta, self_url=meta.base_url + ITEMS_FEED, link_for=link_for, links=links)
+    if newest_archive:
+        links = (Link("prev-archive", meta.base_url + archive_path(newest_archive), ATOM_TYPE),)
+    files: dict[str, bytes] = {}
+    items_doc = item_feed(entries, meta, self_url=meta.base_url + ITEMS_FEED, link_for=link_for, links=links)
     files.update(_all_formats("feeds/items", items_doc, meta))
 
     digest_doc = digest_feed(
-        months[:digest_months],
+        recent_months,
         meta,
         self_url=meta.base_url + DIGEST_FEED,
         link_for=lambda month: f"{meta.base_url}{issue_path(month.key)}",
     )
     files.update(_all_formats("feeds/digest", digest_doc, meta))
 
-    used = categories_in(items, labels)
-    slugs = category_slugs(used, used)
-    for key, label in used.items():
-        of_category = [item for item in items if item.category and category_key(item.category) == key]
+    slugs = category_slugs(labels, labels)
+    for key, label in labels.items():
         doc = item_feed(
-            of_category[:items_per_feed],
+            by_category.get(key, ()),
             meta,
             name=f"category/{slugs[key]}",
             title=f"{meta.title}: {label}",
@@ -205,7 +257,7 @@ def feed_files(
     files[OPML_FILE] = opml_bytes(
         f"{meta.title}: feeds",
         meta.author.name,
-        [Subscription(title, f"{meta.base_url}{stem}.atom", meta.base_url) for stem, title in _feeds(meta, used)],
+        [Subscription(title, f"{meta.base_url}{stem}.atom", meta.base_url) for stem, title in _feeds(meta, labels)],
     )
     return files
 
