@@ -55,6 +55,16 @@ class Output:
             raise OutputError(f"{target}: cannot write ({error.strerror})") from None
         return True
 
+    def remove(self, relative: str) -> bool:
+        """Delete an output that is no longer produced; True if it existed."""
+        try:
+            self.path(relative).unlink()
+        except FileNotFoundError:
+            return False
+        except OSError as error:
+            raise OutputError(f"{self.path(relative)}: cannot remove ({error.strerror})") from None
+        return True
+
     def write_all(self, files: Mapping[str, bytes]) -> list[str]:
         """Check every name first, then write; returns the names whose bytes changed."""
         for name in files:

@@ -202,23 +202,24 @@ def issue_context(
     }
 
 
-def index_context(issues: list[tuple[Issue, str]], settings: NewsletterSettings, meta: FeedMeta, *, feeds: list[dict]) -> dict:
-    """Data for site/index.html.j2: issues (newest first) with their web-copy URLs."""
-    entries = []
-    for issue, url in sorted(issues, key=lambda pair: pair[0].key, reverse=True):
-        entries.append(
-            {
-                "key": issue.key,
-                "url": url,
-                "subject": issue.subject,
-                "month_label": issue.month_label,
-                "date_line": issue.date_line,
-                "number": issue.number if issue.number is not None else "",
-                "item_count": len(issue.items),
-                "lead_title": normalise_space(issue.lead.title) if issue.lead else "",
-                "sections": [{"title": s.title, "count": len(s.items)} for s in issue.sections],
-            }
-        )
+def index_entry(issue: Issue, url: str) -> dict:
+    """What the archive index shows of one issue: plain data, kept between builds."""
+    return {
+        "key": issue.key,
+        "url": url,
+        "subject": issue.subject,
+        "month_label": issue.month_label,
+        "date_line": issue.date_line,
+        "number": issue.number if issue.number is not None else "",
+        "item_count": len(issue.items),
+        "lead_title": normalise_space(issue.lead.title) if issue.lead else "",
+        "sections": [{"title": s.title, "count": len(s.items)} for s in issue.sections],
+    }
+
+
+def index_context(entries: list[dict], settings: NewsletterSettings, meta: FeedMeta, *, feeds: list[dict]) -> dict:
+    """Data for site/index.html.j2: issue entries (see `index_entry`), newest first."""
+    entries = sorted(entries, key=lambda entry: entry["key"], reverse=True)
     return {
         "lang": meta.language or "en",
         "site_title": meta.title,

@@ -13,7 +13,7 @@ import jinja2
 from feeds.model import FeedMeta, Month
 from feeds.publish import issue_path
 
-from .context import index_context, issue_context
+from .context import index_context, index_entry, issue_context
 from .issue_config import NewsletterSettings, load_editorial
 from .mail import build_message
 from .render import render_issue, render_page
@@ -38,26 +38,37 @@ def _context(issue: Issue, settings: NewsletterSettings, meta: FeedMeta, *, web_
     )
 
 
+def issue_page(
+    month: Month, settings: NewsletterSettings, meta: FeedMeta, env: jinja2.Environment
+) -> tuple[bytes, dict] | None:
+    """The web copy of a month's issue and its entry for the index; None when the
+    month has nothing to show (only the newsletter's own listing item)."""
+    issue = plan_issue(month, settings)
+    if issue.is_empty:
+        return None
+    rendered = render_issue(env, _context(issue, settings, meta, web_copy=True))
+    return rendered.html.encode("utf-8"), index_entry(issue, issue_url(meta, issue.key))
+
+
+def index_page(
+    entries: list[dict], settings: NewsletterSettings, meta: FeedMeta, env: jinja2.Environment, *, feeds: list[dict]
+) -> bytes:
+    """The archive of issues, newest first; `feeds` are its autodiscovery links."""
+    return render_page(env, INDEX_TEMPLATE, index_context(entries, settings, meta, feeds=feeds)).encode("utf-8")
+
+
 def issue_pages(
     months: Iterable[Month], settings: NewsletterSettings, meta: FeedMeta, env: jinja2.Environment, *, feeds: list[dict]
 ) -> dict[str, bytes]:
-    """{"issues/YYYY-MM.html": web copy, …, "index.html": archive of issues, newest first}.
-
-    A month whose items are all excluded (only the newsletter's own listing item) gets no page.
-    `feeds` are the autodiscovery links of the index: [{"title", "url", "type"}]."""
+    """{"issues/YYYY-MM.html": web copy, …, "index.html": archive of issues, newest first}."""
     pages: dict[str, bytes] = {}
-    listed: list[tuple[Issue, str]] = []
-    for month in sorted(months, key=lambda m: m.key, reverse=True):
-        if not month.items:
-            continue
-        issue = plan_issue(month, settings)
-        if issue.is_empty:
-            continue
-        rendered = render_issue(env, _context(issue, settings, meta, web_copy=True))
-        pages[issue_path(issue.key)] = rendered.html.encode("utf-8")
-        listed.append((issue, issue_url(meta, issue.key)))
-    index = render_page(env, INDEX_TEMPLATE, index_context(listed, settings, meta, feeds=feeds))
-    pages["index.html"] = index.encode("utf-8")
+    entries: list[dict] = []
+    for month in months:
+        page = issue_page(month, settings, meta, env)
+        if page:
+            pages[issue_path(month.key)], entry = page
+            entries.append(entry)
+    pages["index.html"] = index_page(entries, settings, meta, env, feeds=feeds)
     return pages
 
 

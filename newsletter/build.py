@@ -1,0 +1,152 @@
+"""The build use case: every feed and page, redoing only what changed.
+
+Each month's outputs (its web copy and, once the month is closed, its RFC 5005 archive
+document) depend on that month's items and its archive neighbours only. The archive
+gives every month a fingerprint that moves with any change to its items; the build
+remembers the fingerprint it rendered each month from, and redoes a month only when
+that moved, its neighbours changed, its files are gone, or the config, templates or
+feedletter itself changed. The subscription feeds and the index, small by design,
+are rendered every time; `Output` writes only the files whose bytes differ.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from feeds.digest import group_by_month
+from feeds.output import Output
+from feeds.publish import (
+    archive_files,
+    archive_neighbours,
+    archive_path,
+    feed_links,
+    issue_path,
+    subscription_files,
+)
+from feeds.store import Archive
+
+from .config import Settings
+
+MONTHS_PER_BATCH = 60  # months rendered and written at a time: bounds memory on big archives
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    items: int
+    months: int
+    rendered_months: int = 0
+    written: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+
+def site_fingerprint(settings: Settings) -> str:
+    """Changes when anything other than the items could change the outputs."""
+    from .render import default_theme_dir
+
+    digest = hashlib.sha256(repr(settings).encode())
+    try:
+        digest.update(version("feedletter").encode())
+    except PackageNotFoundError:
+        pass
+    for folder in filter(None, (default_theme_dir(), settings.templates)):
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def build(settings: Settings, archive: Archive, *, today: date) -> BuildReport:
+    """Bring the output directory up to date with the archive (caller holds the lock)."""
+    from .pages import index_page, issue_page
+    from .render import make_environment
+
+    output = Output(settings.output)
+    meta = settings.meta
+    fingerprints = archive.month_fingerprints(until=today)
+    state = archive.build_state()
+    site = site_fingerprint(settings)
+    neighbours = archive_neighbours(fingerprints, today)
+
+    def month_state(key: str) -> str:
+        visible, rev = fingerprints[key]
+        return f"{visible}/{rev}|{neighbours.get(key)}"
+
+    previous = _month_states(state)
+    if state.get("site") != site:  # config, templates or feedletter changed: redo every month
+        previous = {key: {**value, "state": None} for key, value in previous.items()}
+    dirty = [
+        key
+        for key in sorted(fingerprints, reverse=True)
+        if previous.get(key, {}).get("state") != month_state(key)
+        or not all(output.path(name).exists() for name in previous[key]["files"])
+    ]
+    environment = make_environment(settings.templates)
+    entries = {key: value["entry"] for key, value in previous.items() if key in fingerprints and value["entry"]}
+    previous.setdefault("site-wide", {"files": []})
+    new_states = {key: value for key, value in previous.items() if key in fingerprints}
+    written: list[str] = []
+    for batch in _batches(dirty, MONTHS_PER_BATCH):
+        months = group_by_month(archive.items_in_months(batch, until=today), archive.categories())
+        files: dict[str, bytes] = archive_files(months, meta, neighbours)
+        for month in months:
+            page = issue_page(month, settings.newsletter, meta, environment)
+            names = [archive_path(month.key)] if month.key in neighbours else []
+            entries.pop(month.key, None)
+            if page:
+                files[issue_path(month.key)], entries[month.key] = page
+                names.append(issue_path(month.key))
+            new_states[month.key] = {"state": month_state(month.key), "files": names, "entry": entries.get(month.key)}
+        written += output.write_all(files)
+
+    labels = archive.categories()
+    newest = archive.newest(settings.items_per_feed, until=today)
+    open_keys = [key for key in fingerprints if key not in neighbours]
+    recent = sorted(fingerprints, reverse=True)[: settings.digest_months]
+    by_category = archive.newest_by_category(settings.items_per_feed, until=today)
+    used = {key: labels.get(key, key) for key in sorted(by_category)}
+    files = subscription_files(
+        newest,
+        archive.items_in_months(open_keys, until=today),
+        group_by_month(archive.items_in_months(recent, until=today), labels),
+        by_category,
+        used,
+        meta,
+        newest_archive=max(neighbours, default=None),
+    )
+    links = feed_links(meta, used)
+    files["index.html"] = index_page(list(entries.values()), settings.newsletter, meta, environment, feeds=links)
+    written += output.write_all(files)
+
+    new_states["site-wide"] = {"state": "", "files": sorted(files), "entry": None}
+    removed = _remove_stale(output, previous, new_states)
+    archive.save_build_state(
+        {"site": site, **{f"month:{key}": json.dumps(value, sort_keys=True) for key, value in new_states.items()}}
+    )
+    total = sum(visible for visible, _rev in fingerprints.values())
+    return BuildReport(total, len(fingerprints), len(dirty), tuple(sorted(written)), tuple(removed))
+
+
+def _month_states(state: dict[str, str]) -> dict[str, dict]:
+    return {part.removeprefix("month:"): json.loads(value) for part, value in state.items() if part.startswith("month:")}
+
+
+def _batches(keys: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(keys), size):
+        yield keys[start : start + size]
+
+
+def _remove_stale(output: Output, previous: dict[str, dict], current: dict[str, dict]) -> list[str]:
+    """Delete files no longer produced: a month whose items are all hidden, a feed of
+    a category that has no visible item left."""
+    keep = {name for value in current.values() for name in value["files"]}
+    stale = sorted({name for value in previous.values() for name in value["files"]} - keep)
+    for name in stale:
+        output.remove(name)
+    return stale
+
