@@ -1,0 +1,304 @@
+"""Existing feeds: RSS 0.9x/1.0/2.0 and Atom through feedparser, JSON Feed by hand.
+
+Feeds are untrusted. The bytes are handed to feedparser as a stream (so it never
+fetches anything), external entities are never resolved (feedparser strips the
+DOCTYPE's entities; lxml, used only to find line numbers, runs with
+resolve_entities=False and no network). HTML in summaries is sanitised with nh3 and
+then reduced to text, because every item summary in feedletter is plain text.
+
+Item ids: the feed's guid/id, else the link. Dates: the entry's own date as written
+in the feed (its local day), parsed with the standard library / python-dateutil;
+feedparser's UTC-normalised dates are the fallback. An entry without a date is a
+problem (a dateless item would float in every reader, traps 6).
+A bozo feed is still read where entries can be recovered, with a warning problem.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from ..model import ParsedItem, ParseResult, Problem, normalise_space, normalise_title
+from .html import node_text
+
+SUMMARY_LIMIT = 1200  # characters of summary text kept from a feed entry
+JSON_FEED_PREFIX = "https://jsonfeed.org/version/"
+SAFE_TAGS = {"a", "p", "br", "b", "strong", "i", "em", "ul", "ol", "li", "blockquote", "code", "pre"}
+
+
+def sanitise_to_text(markup: str) -> str:
+    """Untrusted HTML -> a safe subset (nh3) -> plain text with paragraphs."""
+    if "<" not in markup and "&" not in markup:
+        return normalise_paragraphs(markup)
+    import nh3
+
+    from .html import _parser
+
+    cleaned = nh3.clean(
+        markup,
+        tags=SAFE_TAGS,
+        clean_content_tags={"script", "style"},
+        attributes={"a": {"href"}},
+        url_schemes={"http", "https", "mailto"},
+        strip_comments=True,
+    )
+    tree = _parser(f"<body>{cleaned}</body>")
+    return node_text(tree.body) if tree.body is not None else ""
+
+
+def normalise_paragraphs(text: str) -> str:
+    paragraphs = [normalise_space(p) for p in text.replace("\r\n", "\n").split("\n\n")]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _shorten(text: str) -> str:
+    if len(text) <= SUMMARY_LIMIT:
+        return text
+    cut = text[:SUMMARY_LIMIT].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + " …"
+
+
+def parse_datetime_text(raw: str) -> datetime | None:
+    """RFC 822 or RFC 3339 (or what dateutil reads) -> datetime, offset as written."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        return parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        pass
+    from dateutil import parser as dateparser
+
+    try:
+        return dateparser.isoparse(raw)
+    except (ValueError, OverflowError):
+        pass
+    try:
+        return dateparser.parse(raw)
+    except (ValueError, OverflowError, TypeError):
+        return None
+
+
+def _plausible(day: date) -> bool:
+    return 1970 <= day.year <= 2999
+
+
+def _absolute(url: Any, base: str | None) -> str | None:
+    if not isinstance(url, str) or not url.strip():
+        return None
+    absolute = urljoin(base, url.strip()) if base else url.strip()
+    parts = urlsplit(absolute)
+    return absolute if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def is_json_feed(data: Any) -> bool:
+    return isinstance(data, dict) and str(data.get("version", "")).startswith(JSON_FEED_PREFIX)
+
+
+def parse(data: bytes, *, source: str, base_url: str | None = None) -> ParseResult:
+    stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"{"):
+        return parse_json_feed(data, source=source, base_url=base_url)
+    return parse_xml_feed(data, source=source, base_url=base_url)
+
+
+# -- RSS / Atom ------------------------------------------------------------------------
+
+
+def parse_xml_feed(data: bytes, *, source: str, base_url: str | None = None) -> ParseResult:
+    import feedparser
+
+    # A content type of our own: the XML declaration decides the encoding (RFC 7303), and
+    # feedparser does not flag the missing HTTP header as a defect.
+    headers = {"content-type": "application/xml"}
+    if base_url:
+        headers["content-location"] = base_url
+    try:
+        parsed = feedparser.parse(io.BytesIO(data), response_headers=headers, sanitize_html=True,
+                                  resolve_relative_uris=True)
+    except Exception as error:  # feedparser must never take a run down
+        return ParseResult(source, problems=(Problem(source, 1, f"not a readable feed: {error}"),))
+    entries = parsed.get("entries") or []
+    problems: list[Problem] = []
+    bozo = parsed.get("bozo") and not isinstance(
+        parsed.get("bozo_exception"), (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+    )
+    reason = parsed.get("bozo_exception")
+    if not entries:
+        if bozo or not parsed.get("version"):
+            why = f" ({reason})" if reason else ""
+            problems.append(Problem(source, _error_line(reason), f"not a readable feed{why}: no entry could be recovered"))
+        return ParseResult(source, problems=tuple(problems))
+    if bozo:
+        problems.append(
+            Problem(source, _error_line(reason),
+                    f"the feed is not well-formed ({reason}); {len(entries)} entries recovered, check them")
+        )
+    lines = _entry_lines(data, len(entries))
+    site = _absolute(parsed.get("feed", {}).get("link"), base_url) or base_url
+    items: list[ParsedItem] = []
+    seen: set[tuple[date, str]] = set()
+    for position, entry in enumerate(entries):
+        line = lines[position] if lines else position + 1
+        item, problem = _read_entry(entry, line=line, source=source, base=site)
+        if problem:
+            problems.append(problem)
+        if item:
+            key = (item.date, normalise_title(item.title))
+            if key not in seen:
+                seen.add(key)
+                items.append(item)
+    return ParseResult(source, tuple(items), tuple(problems))
+
+
+def _error_line(error: Any) -> int:
+    getter = getattr(error, "getLineNumber", None)
+    try:
+        return int(getter()) if getter else 1
+    except Exception:
+        return 1
+
+
+def _entry_lines(data: bytes, count: int) -> list[int] | None:
+    """Source lines of the <item>/<entry> elements, when they can be found reliably."""
+    try:
+        from lxml import etree
+
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                                 huge_tree=False, recover=True)
+        root = etree.fromstring(data, parser)
+    except Exception:
+        return None
+    if root is None:
+        return None
+    lines = [
+        element.sourceline or 1
+        for element in root.iter()
+        if isinstance(element.tag, str) and etree.QName(element).localname in ("item", "entry")
+    ]
+    return lines if len(lines) == count else None
+
+
+def _entry_date(entry: Any) -> date | None:
+    for key in ("published", "updated", "created", "issued", "modified"):
+        raw = entry.get(key)
+        if isinstance(raw, str):
+            moment = parse_datetime_text(raw)
+            if moment is not None and _plausible(moment.date()):
+                return moment.date()
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        parsed = entry.get(key)
+        if parsed:
+            day = date(parsed.tm_year, parsed.tm_mon, parsed.tm_mday)
+            if _plausible(day):
+                return day
+    return None
+
+
+def _read_entry(entry: Any, *, line: int, source: str, base: str | None) -> tuple[ParsedItem | None, Problem | None]:
+    title = sanitise_to_text(entry.get("title") or "").replace("\n\n", " ")
+    link = _absolute(entry.get("link"), base)
+    summary_html = entry.get("summary") or ""
+    if not summary_html and entry.get("content"):
+        summary_html = entry["content"][0].get("value") or ""
+    summary = _shorten(sanitise_to_text(summary_html)) if summary_html else ""
+    if not title:
+        if not summary:
+            return None, Problem(source, line, "entry has neither title nor summary; skipped")
+        title = _shorten_title(summary)
+    when = _entry_date(entry)
+    if when is None:
+        return None, Problem(source, line, f"entry {title!r} has no readable date; skipped")
+    guid = entry.get("id") or entry.get("guid") or link
+    tags = entry.get("tags") or []
+    category = next((normalise_space(t.get("term") or t.get("label") or "") for t in tags if (t.get("term") or t.get("label"))), None)
+    return ParsedItem(title, when, category or None, summary or None, link, line=line,
+                      guid=str(guid).strip() or None if guid else None), None
+
+
+def _shorten_title(text: str, limit: int = 90) -> str:
+    first = text.split("\n", 1)[0]
+    if len(first) <= limit:
+        return first
+    return first[:limit].rsplit(" ", 1)[0] + " …"
+
+
+# -- JSON Feed ---------------------------------------------------------------------------
+
+
+def parse_json_feed(data: bytes, *, source: str, base_url: str | None = None) -> ParseResult:
+    from .items import json_elements_with_lines
+    from .listing import decode_text
+
+    text, problem = decode_text(data, source=source)
+    if text is None:
+        return ParseResult(source, problems=(problem,) if problem else ())
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        return ParseResult(source, problems=(Problem(source, error.lineno, f"not a readable JSON Feed: {error.msg}"),))
+    if not is_json_feed(document):
+        return ParseResult(source, problems=(Problem(source, 1, f"not a JSON Feed: 'version' must start with {JSON_FEED_PREFIX}"),))
+    entries = document.get("items")
+    if not isinstance(entries, list):
+        return ParseResult(source, problems=(Problem(source, 1, "JSON Feed without an 'items' array"),))
+    try:
+        located = json_elements_with_lines(text)
+    except (ValueError, IndexError):
+        located = None
+    lines = [line for line, _ in located] if located and len(located) == len(entries) else None
+    base = _absolute(document.get("home_page_url"), base_url) or base_url
+    items: list[ParsedItem] = []
+    problems: list[Problem] = []
+    seen: set[tuple[date, str]] = set()
+    for position, entry in enumerate(entries):
+        line = lines[position] if lines else position + 1
+        if not isinstance(entry, dict):
+            problems.append(Problem(source, line, "item is not an object; skipped"))
+            continue
+        item, problem = _read_json_item(entry, line=line, source=source, base=base)
+        if problem:
+            problems.append(problem)
+        if item:
+            key = (item.date, normalise_title(item.title))
+            if key not in seen:
+                seen.add(key)
+                items.append(item)
+    return ParseResult(source, tuple(items), tuple(problems))
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _read_json_item(entry: dict, *, line: int, source: str, base: str | None) -> tuple[ParsedItem | None, Problem | None]:
+    link = _absolute(entry.get("url"), base) or _absolute(entry.get("external_url"), base)
+    if _text(entry.get("summary")):
+        summary = normalise_paragraphs(_text(entry.get("summary")))
+    elif _text(entry.get("content_text")):
+        summary = normalise_paragraphs(_text(entry.get("content_text")))
+    else:
+        summary = sanitise_to_text(_text(entry.get("content_html")))
+    summary = _shorten(summary) if summary else ""
+    title = normalise_space(_text(entry.get("title")))
+    if not title:
+        if not summary:
+            return None, Problem(source, line, "item has neither title nor content; skipped")
+        title = _shorten_title(summary)
+    when = None
+    for key in ("date_published", "date_modified"):
+        moment = parse_datetime_text(_text(entry.get(key)))
+        if moment is not None and _plausible(moment.date()):
+            when = moment.date()
+            break
+    if when is None:
+        return None, Problem(source, line, f"item {title!r} has no readable date_published; skipped")
+    raw_id = entry.get("id")
+    guid = str(raw_id).strip() if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) else ""
+    tags = [normalise_space(t) for t in entry.get("tags") or [] if isinstance(t, str) and t.strip()]
+    return ParsedItem(title, when, tags[0] if tags else None, summary or None, link, line=line,
+                      guid=guid or link), None

@@ -1,0 +1,277 @@
+"""HTML listing pages: CSS selectors from the config, or HTML -> text -> listing parser.
+
+Markup is read with selectolax (lexbor, an HTML5 parser), never with regular
+expressions. Links are resolved against the page URL (and its <base href>) so items
+carry absolute URLs. Pure: a function of the bytes, the page URL and the selectors.
+
+HTML has no useful line numbers once parsed, so a problem's number is the position of
+the item on the page (1 = the first element the item selector matched).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import date
+from urllib.parse import urljoin, urlsplit
+
+from ..model import ParsedItem, ParseResult, Problem, normalise_space, normalise_title
+from ..parse import parse_date, parse_listing
+
+SELECTOR_KEYS = ("item", "title", "date", "summary", "link", "category")
+
+_SKIP = frozenset(
+    "head script style template noscript svg math iframe object embed canvas nav "
+    "header footer aside form button select textarea".split()
+)
+_BLOCK = frozenset(
+    "address article blockquote dd details dialog div dl dt fieldset figcaption figure "
+    "h1 h2 h3 h4 h5 h6 hr main ol p pre section summary table tbody thead tfoot tr ul "
+    "li caption".split()
+)
+_PARAGRAPH = frozenset("p h1 h2 h3 h4 h5 h6 blockquote pre table figure hr".split())
+_CELL = frozenset(("td", "th"))
+
+
+def decode_html(data: bytes, charset: str | None = None) -> str:
+    """HTML text: BOM, then the declared charset, then UTF-8, then Windows-1252
+    (what browsers assume for undeclared legacy pages)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", "replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", "replace")
+    for encoding in filter(None, (charset, "utf-8")):
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return data.decode("cp1252", "replace")
+
+
+def _parser(markup: str):
+    from selectolax.lexbor import LexborHTMLParser
+
+    return LexborHTMLParser(markup)
+
+
+# -- HTML -> listing-like text ---------------------------------------------------
+
+
+def html_to_text(markup: str) -> str:
+    """Readable text with the page's structure: blocks on their own lines, paragraphs
+    separated by a blank line, list items as '1.' / '-' blocks (nested ones indented)."""
+    tree = _parser(markup)
+    root = tree.body if tree.body is not None else tree.root
+    if root is None:
+        return ""
+    return _assemble(_tokens(root, lists=[], pre=False))
+
+
+def node_text(node) -> str:
+    """The text of one element with its block structure (paragraphs kept)."""
+    return _assemble(_tokens(node, lists=[], pre=False)).strip()
+
+
+def _tokens(node, *, lists: list[list], pre: bool) -> Iterator[tuple[str, object]]:
+    child = node.child
+    while child is not None:
+        tag = child.tag
+        if tag == "-text":
+            yield ("text", child.text_content if pre else child.text_content)
+        elif tag in ("-comment", "!doctype") or tag in _SKIP or tag is None:
+            pass
+        elif tag == "br":
+            yield ("break", 1)
+        elif tag == "li":
+            yield ("break", 1)
+            if lists:
+                counter = lists[-1]
+                if counter[0] is None:
+                    marker = "-"
+                else:
+                    marker = f"{counter[0]}."
+                    counter[0] += 1
+                yield ("marker", "  " * (len(lists) - 1) + marker + " ")
+            yield from _tokens(child, lists=lists, pre=pre)
+            yield ("break", 1)
+        elif tag in ("ol", "ul"):
+            start = None
+            if tag == "ol":
+                try:
+                    start = int((child.attributes.get("start") or "1").strip())
+                except ValueError:
+                    start = 1
+            yield ("break", 1)
+            yield from _tokens(child, lists=[*lists, [start]], pre=pre)
+            yield ("break", 1)
+        elif tag in _CELL:
+            yield ("text", " ")
+            yield from _tokens(child, lists=lists, pre=pre)
+            yield ("text", " ")
+        elif tag in _BLOCK:
+            weight = 2 if tag in _PARAGRAPH else 1
+            yield ("break", weight)
+            yield from _tokens(child, lists=lists, pre=pre or tag == "pre")
+            yield ("break", weight)
+        else:
+            yield from _tokens(child, lists=lists, pre=pre)
+        child = child.next
+
+
+def _assemble(tokens: Iterator[tuple[str, object]]) -> str:
+    lines: list[str] = []
+    current: list[str] = []
+    prefix = ""  # a list marker with its indentation, waiting for the item's first text
+    pending = 0
+
+    def flush() -> None:
+        text = normalise_space("".join(current))
+        if text:
+            lines.append(prefix + text)
+
+    for kind, value in tokens:
+        if kind == "break":
+            pending = max(pending, int(value))  # type: ignore[arg-type]
+            continue
+        text = str(value)
+        if kind == "text" and not text.strip() and not current:
+            continue
+        if kind == "marker":
+            flush()
+            current, prefix, pending = [], text, 0
+            continue
+        if pending:
+            if current:
+                flush()
+                current, prefix = [], ""
+                if pending > 1 and lines and lines[-1]:
+                    lines.append("")
+            pending = 0
+        current.append(text)
+    flush()
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines)
+
+
+# -- selectors ---------------------------------------------------------------------
+
+
+def parse(
+    data: bytes,
+    *,
+    source: str,
+    base_url: str | None = None,
+    selectors: Mapping[str, str] | None = None,
+    charset: str | None = None,
+) -> ParseResult:
+    markup = decode_html(data, charset)
+    if not selectors:
+        result = parse_listing(html_to_text(markup), source=source)
+        return result
+    return _parse_with_selectors(markup, source=source, base_url=base_url, selectors=selectors)
+
+
+def _absolute(href: str | None, base: str | None) -> str | None:
+    if not href:
+        return None
+    href = href.strip()
+    url = urljoin(base, href) if base else href
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return url
+
+
+def _first(node, selector: str | None):
+    if not selector:
+        return None
+    try:
+        return node.css_first(selector)
+    except Exception:  # a selector lexbor rejects is a config problem, reported once below
+        return None
+
+
+def _date_of(node) -> date | None:
+    candidates = []
+    attribute = node.attributes.get("datetime") or node.attributes.get("content")
+    if attribute:
+        candidates.append(attribute.strip()[:10])
+    candidates.append(normalise_space(node.text(deep=True)))
+    for text in candidates:
+        try:
+            when = parse_date(text)
+        except ValueError:
+            when = None
+        if when is None:
+            when = _loose_date(text)
+        if when is not None:
+            return when
+    return None
+
+
+def _loose_date(text: str) -> date | None:
+    """Dates in the wider forms pages use ('Jan. 25, 2023 - 10:00', '25.01.2023')."""
+    if not text or len(text) > 80 or not any(ch.isdigit() for ch in text):
+        return None
+    from dateutil import parser as dateparser
+
+    try:
+        moment = dateparser.parse(text, dayfirst=True, fuzzy=False)
+    except (ValueError, OverflowError, TypeError):
+        try:
+            moment, skipped = dateparser.parse(text, dayfirst=True, fuzzy_with_tokens=True)
+        except (ValueError, OverflowError, TypeError):
+            return None
+        # fuzzy parsing accepts almost anything; keep it only when most words were a date
+        if sum(len(s.strip()) for s in skipped) > len(text) / 2:
+            return None
+    return moment.date() if moment.year > 1 else None
+
+
+def _parse_with_selectors(markup: str, *, source: str, base_url: str | None, selectors: Mapping[str, str]) -> ParseResult:
+    tree = _parser(markup)
+    base = base_url
+    base_node = tree.css_first("base[href]")
+    if base_node is not None:
+        base = _absolute(base_node.attributes.get("href"), base_url) or base
+    item_selector = selectors.get("item") or "li"
+    try:
+        nodes = tree.css(item_selector)
+    except Exception as error:
+        return ParseResult(source, problems=(Problem(source, 1, f"bad item selector {item_selector!r}: {error}"),))
+    if not nodes:
+        return ParseResult(
+            source,
+            problems=(Problem(source, 1, f"no element matches the item selector {item_selector!r}; has the page changed?"),),
+        )
+    items: list[ParsedItem] = []
+    problems: list[Problem] = []
+    seen: set[tuple[date, str]] = set()
+    for position, node in enumerate(nodes, start=1):
+        where = f"item {position} ({item_selector!r})"
+        title_node = _first(node, selectors.get("title"))
+        title = normalise_space(title_node.text(deep=True)) if title_node is not None else ""
+        if not title:
+            problems.append(Problem(source, position, f"{where} has no title (selector {selectors.get('title')!r}); item skipped"))
+            continue
+        date_node = _first(node, selectors.get("date"))
+        when = _date_of(date_node) if date_node is not None else None
+        if when is None:
+            problems.append(Problem(source, position, f"{where} {title!r} has no readable date (selector {selectors.get('date')!r}); item skipped"))
+            continue
+        summary_node = _first(node, selectors.get("summary"))
+        summary = node_text(summary_node) if summary_node is not None else ""
+        category_node = _first(node, selectors.get("category"))
+        category = normalise_space(category_node.text(deep=True)) if category_node is not None else ""
+        link_node = _first(node, selectors.get("link")) if selectors.get("link") else None
+        if link_node is None:
+            link_node = (title_node if title_node.tag == "a" else _first(title_node, "a[href]")) or _first(node, "a[href]")
+        if link_node is not None and link_node.tag != "a" and "href" not in link_node.attributes:
+            link_node = _first(link_node, "a[href]")
+        url = _absolute(link_node.attributes.get("href"), base) if link_node is not None else None
+        key = (when, normalise_title(title))
+        if key in seen:
+            continue
+        seen.add(key)
+        items.append(ParsedItem(title, when, category or None, summary or None, url, line=position))
+    return ParseResult(source, tuple(items), tuple(problems))
