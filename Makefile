@@ -18,6 +18,7 @@ demo: install
 	$(FEEDLETTER) ingest $(EXAMPLE)/pages/*.txt
 	$(FEEDLETTER) -v build
 	$(FEEDLETTER) -v newsletter --month 2022-12
+	$(FEEDLETTER) -v validate
 	@echo
 	@echo "Done. Open public/index.html, subscribe to public/feeds/items.atom;"
 	@echo "the archive is $(EXAMPLE)/feedletter.db."
