@@ -231,6 +231,13 @@ def index_context(entries: list[dict], settings: NewsletterSettings, meta: FeedM
             {"title": normalise_space(str(f.get("title", ""))), "url": absolute_url(str(f["url"]), meta.base_url) or "", "type": str(f.get("type", "application/atom+xml"))}
             for f in feeds
         ],
+        # The page shows the site-wide feeds; every feed stays in the <head> links and the OPML.
+        "subscribe": [
+            {"title": normalise_space(str(f.get("title", ""))), "url": absolute_url(str(f["url"]), meta.base_url) or ""}
+            for f in feeds
+            if "/category/" not in str(f["url"])
+        ],
+        "opml_url": f"{meta.base_url}feeds/feeds.opml",
         "colors": {
             "masthead_background": settings.colors.masthead_background,
             "masthead_text": settings.colors.masthead_text,
