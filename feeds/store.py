@@ -18,7 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from .errors import FeedletterError
-from .model import Item, ParsedItem, category_key, normalise_title
+from .model import Item, ParsedItem, Problem, category_key, normalise_title
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: items, the keys they are recognised by, and archive facts
@@ -52,6 +52,39 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE items ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX items_by_month_rev ON items (substr(date, 1, 7), rev);
     CREATE TABLE build_state (part TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
+    """,
+    # 3: what each configured source last answered (conditional GET validators, the
+    # last success and failure), and the source problems already reported by `run`
+    """
+    CREATE TABLE sources (
+        name TEXT PRIMARY KEY,
+        location TEXT NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        last_success TEXT,
+        last_failure TEXT,
+        last_error TEXT,
+        last_status TEXT
+    );
+    CREATE TABLE problems_seen (
+        source TEXT NOT NULL,
+        line INTEGER NOT NULL,
+        message_hash TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        PRIMARY KEY (source, line, message_hash)
+    );
+    """,
+    # 4: every newsletter send, so a repeated cron line never mails the list twice
+    """
+    CREATE TABLE sends (
+        issue TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('list', 'test')),
+        recipients INTEGER NOT NULL,
+        refused INTEGER NOT NULL DEFAULT 0,
+        message_id TEXT,
+        sent_at TEXT NOT NULL
+    );
+    CREATE INDEX sends_by_issue ON sends (issue, kind);
     """,
 )
 
@@ -367,6 +400,120 @@ class Archive:
         for (category,) in rows:
             labels.setdefault(category_key(category), category)
         return labels
+
+
+    # -- sources, problems already reported, and sends (feedletter run / --send) ---
+
+    def source_states(self) -> dict[str, SourceState]:
+        rows = self._db.execute(f"SELECT {SourceState.COLUMNS} FROM sources ORDER BY name")
+        return {row[0]: SourceState(*row) for row in rows}
+
+    def record_sources(self, outcomes: Sequence[SourceOutcome], *, now: datetime) -> None:
+        """Remember what each source answered, in one transaction. Call it after the
+        items of the run are stored: validators saved before their items were would make
+        the next run skip content it never stored."""
+        stamp = _rfc3339(now)
+        with self.transaction() as db:
+            for outcome in outcomes:
+                db.execute(
+                    "INSERT OR IGNORE INTO sources (name, location) VALUES (?, ?)",
+                    (outcome.name, outcome.location),
+                )
+                if outcome.error is None:
+                    db.execute(
+                        "UPDATE sources SET location = ?, etag = ?, last_modified = ?,"
+                        " last_success = ?, last_status = ? WHERE name = ?",
+                        (outcome.location, outcome.etag, outcome.last_modified, stamp,
+                         outcome.status, outcome.name),
+                    )
+                else:
+                    db.execute(
+                        "UPDATE sources SET location = ?, last_failure = ?, last_error = ?,"
+                        " last_status = ? WHERE name = ?",
+                        (outcome.location, stamp, outcome.error, outcome.status, outcome.name),
+                    )
+
+    def remember_problems(self, source: str, problems: Sequence[Problem], *, now: datetime) -> list[Problem]:
+        """The problems of `source` not reported before. The remembered set becomes
+        exactly `problems`, so a problem that goes away and comes back is told again."""
+        keys = {(p.line, hashlib.sha256(p.message.encode()).hexdigest()[:32]): p for p in problems}
+        with self.transaction() as db:
+            firsts = {
+                (line, digest): first
+                for line, digest, first in db.execute(
+                    "SELECT line, message_hash, first_seen FROM problems_seen WHERE source = ?", (source,)
+                )
+            }
+            seen = set(firsts)
+            db.execute("DELETE FROM problems_seen WHERE source = ?", (source,))
+            stamp = _rfc3339(now)
+            db.executemany(
+                "INSERT INTO problems_seen VALUES (?, ?, ?, ?)",
+                [(source, line, digest, firsts.get((line, digest), stamp)) for line, digest in keys],
+            )
+        return [problem for key, problem in keys.items() if key not in seen]
+
+    def record_send(self, issue: str, *, kind: str, recipients: int, refused: int = 0,
+                    message_id: str | None = None, now: datetime) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO sends (issue, kind, recipients, refused, message_id, sent_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (issue, kind, recipients, refused, message_id, _rfc3339(now)),
+            )
+
+    def sends(self, issue: str | None = None, *, kind: str | None = None) -> list[SendRecord]:
+        where, params = ["1 = 1"], []
+        if issue is not None:
+            where.append("issue = ?")
+            params.append(issue)
+        if kind is not None:
+            where.append("kind = ?")
+            params.append(kind)
+        rows = self._db.execute(
+            "SELECT issue, kind, recipients, refused, message_id, sent_at FROM sends"
+            f" WHERE {' AND '.join(where)} ORDER BY sent_at, rowid",
+            params,
+        )
+        return [SendRecord(*row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """What the archive remembers of a source between runs."""
+
+    name: str
+    location: str
+    etag: str | None = None
+    last_modified: str | None = None
+    last_success: str | None = None
+    last_failure: str | None = None
+    last_error: str | None = None
+    last_status: str | None = None
+
+    COLUMNS = "name, location, etag, last_modified, last_success, last_failure, last_error, last_status"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOutcome:
+    """What one source did in a run: error is None on success ('200', '304')."""
+
+    name: str
+    location: str
+    status: str
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendRecord:
+    issue: str
+    kind: str  # 'list' | 'test'
+    recipients: int
+    refused: int
+    message_id: str | None
+    sent_at: str
 
 
 def _row_to_item(row: Iterable) -> Item:

@@ -171,3 +171,261 @@ def newsletter_package(settings: Settings, *, now: datetime, month: str | None) 
         return PackageReport(key)
     written = Output(settings.outbox).write_all(package)
     return PackageReport(key, tuple(written), tuple(sorted(package)))
+
+
+# -- sources: files and URLs of every kind (feedletter ingest, feedletter run) ----------
+
+
+def user_agent(settings: Settings) -> str:
+    """An honest User-Agent: who we are and where the output lives."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        own = version("feedletter")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        own = "0"
+    return f"feedletter/{own} (+{settings.meta.base_url})"
+
+
+def parse_fetched(fetched, *, kind: str, source: str, selectors=None) -> ParseResult:
+    """Bytes read from a file or URL -> items, checking that they are what was asked for."""
+    from feeds.fetch import is_url
+    from feeds.sources import KIND_NAMES, detect_kind, parse_source
+
+    data = fetched.data or b""
+    detected = detect_kind(data, fetched.location)
+    if kind in ("auto", "", None):
+        kind = detected
+    elif kind != detected:
+        served = f" (served as {fetched.content_type})" if fetched.content_type else ""
+        raise SourceError(
+            f"{fetched.location}: expected {KIND_NAMES.get(kind, kind)} but got "
+            f"{KIND_NAMES.get(detected, detected)}{served}; check the location, or set kind = \"{detected}\""
+        )
+    return parse_source(
+        kind,
+        data,
+        source=source,
+        base_url=fetched.location if is_url(fetched.location) else None,
+        options={"selectors": selectors or None, "charset": fetched.charset, "name": fetched.location},
+    )
+
+
+def _read_local(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a directory, expected a listing, page, feed or items file") from None
+    except OSError as error:
+        raise SourceError(f"{path}: cannot read ({error.strerror})") from None
+
+
+def ingest_locations(
+    settings: Settings,
+    locations: Sequence[str],
+    *,
+    now: datetime,
+    strict: bool = False,
+    source: str | None = None,
+    kind: str | None = None,
+) -> IngestOutcome:
+    """`feedletter ingest`: files and URLs of every kind, the kind recognised from the
+    content unless given. Everything is read and parsed first, then stored in one
+    transaction."""
+    from feeds.fetch import Fetched, fetch, is_url
+    from feeds.sources import detect_kind
+
+    agent = user_agent(settings)
+    named: list[tuple[str, ParseResult]] = []
+    for location in locations:
+        if is_url(location):
+            fetched = fetch(location, user_agent=agent)
+            result = parse_fetched(fetched, kind=kind or "auto", source=location)
+            named.append((source or location, require_items(result)))
+            continue
+        path = Path(location)
+        data = _read_local(path)
+        wanted = kind if kind not in (None, "auto") else detect_kind(data, path.name)
+        if wanted == "listing":
+            result = parse_file(path)  # the listing reader's own messages for bad text
+        else:
+            result = parse_fetched(Fetched(str(path), data), kind=wanted, source=str(path))
+        named.append((source or path.name, require_items(result)))
+    problems = tuple(problem for _, result in named for problem in result.problems)
+    parsed = sum(len(result.items) for _, result in named)
+    if strict and problems:
+        return IngestOutcome(IngestReport(), problems, parsed)
+    with run_lock(lock_path(settings), wait=settings.lock_wait):
+        with Archive.open(settings.archive) as archive:
+            report = archive.ingest(
+                [(name, result.items) for name, result in named],
+                now=now, zone=settings.timezone, authority=settings.meta.id_authority,
+            )
+    return IngestOutcome(report, problems, parsed)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceReport:
+    name: str
+    status: str  # '200' fetched, '304' not modified, 'unchanged' same file bytes, 'file', 'failed'
+    items: int = 0
+    problems: tuple[Problem, ...] = ()  # every problem of this run
+    new_problems: tuple[Problem, ...] = ()  # those not reported by an earlier run
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunReport:
+    sources: tuple[SourceReport, ...]
+    ingest: IngestReport
+    build: "BuildReport"  # newsletter.build.BuildReport
+
+    @property
+    def failed(self) -> tuple[SourceReport, ...]:
+        return tuple(report for report in self.sources if report.error is not None)
+
+
+def _content_tag(data: bytes) -> str:
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def _read_source(source, state, *, agent: str):
+    """Fetch and parse one configured source -> (outcome, result or None if unchanged)."""
+    from feeds.fetch import TIMEOUT, Validators, fetch
+    from feeds.sources import apply_defaults
+    from feeds.store import SourceOutcome
+
+    same_place = state is not None and state.location == source.location
+    validators = Validators(state.etag, state.last_modified) if same_place and source.is_url else None
+    fetched = fetch(source.location, validators, user_agent=agent, timeout=source.timeout or TIMEOUT)
+    if fetched.not_modified:
+        return SourceOutcome(source.name, source.location, "304", fetched.etag, fetched.last_modified), None
+    if source.is_url:
+        outcome = SourceOutcome(source.name, source.location, str(fetched.status), fetched.etag, fetched.last_modified)
+    else:
+        tag = _content_tag(fetched.data or b"")
+        if same_place and state.etag == tag:
+            return SourceOutcome(source.name, source.location, "unchanged", tag), None
+        outcome = SourceOutcome(source.name, source.location, "file", tag)
+    label = source.location if source.is_url else Path(source.location).name
+    result = parse_fetched(fetched, kind=source.kind, source=label, selectors=source.selector_map)
+    result = apply_defaults(result, category=source.category, include=source.include, exclude=source.exclude)
+    if not result.items and result.problems:
+        raise SourceError(f"nothing could be read: {result.problems[0]}")
+    return outcome, result
+
+
+def run(settings: Settings, *, now: datetime, verbose: bool = False) -> RunReport:
+    """The cron job: under the run lock, read every configured source (a failing one is
+    reported and the others go on), store all their items in one transaction, remember
+    what each source answered, then build. `verbose` only changes what the caller prints;
+    the report holds everything."""
+    from feeds.store import SourceOutcome
+
+    agent = user_agent(settings)
+    reports: list[SourceReport] = []
+    outcomes: list[SourceOutcome] = []
+    fresh: list[tuple[str, ParseResult]] = []
+    with run_lock(lock_path(settings), wait=settings.lock_wait):
+        with Archive.open(settings.archive) as archive:
+            states = archive.source_states()
+            for source in settings.sources:
+                try:
+                    outcome, result = _read_source(source, states.get(source.name), agent=agent)
+                except FeedletterError as error:
+                    message = str(error)
+                except Exception as error:  # a parser bug must not stop the other sources
+                    message = f"unexpected {type(error).__name__}: {error}"
+                else:
+                    outcomes.append(outcome)
+                    if result is None:
+                        reports.append(SourceReport(source.name, outcome.status))
+                    else:
+                        fresh.append((source.name, result))
+                    continue
+                outcomes.append(SourceOutcome(source.name, source.location, "failed", error=message))
+                reports.append(SourceReport(source.name, "failed", error=message))
+            report = IngestReport()
+            if fresh:
+                report = archive.ingest(
+                    [(name, result.items) for name, result in fresh],
+                    now=now, zone=settings.timezone, authority=settings.meta.id_authority,
+                )
+            archive.record_sources(outcomes, now=now)  # after the items: see record_sources
+            statuses = {outcome.name: outcome.status for outcome in outcomes}
+            for name, result in fresh:
+                new = archive.remember_problems(name, result.problems, now=now)
+                reports.append(SourceReport(name, statuses[name], len(result.items), result.problems, tuple(new)))
+            from .build import build as build_site  # the lock is ours already: no second take
+
+            built = build_site(settings, archive, today=now.astimezone(settings.timezone).date())
+    order = {source.name: position for position, source in enumerate(settings.sources)}
+    reports.sort(key=lambda r: order.get(r.name, 0))
+    return RunReport(tuple(reports), report, built)
+
+
+# -- sending the issue (feedletter newsletter --send) -------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SendReport:
+    issue: str
+    kind: str  # 'list' or 'test'
+    recipients: int
+    refused: dict[str, str]
+
+
+def send_newsletter(
+    settings: Settings,
+    *,
+    month: str,
+    now: datetime,
+    to: str | None = None,
+    force: bool = False,
+    env=None,
+) -> SendReport:
+    """Send outbox/<month>.eml to the list (once, unless `force`) or a test copy `to`.
+
+    The whole send holds the run lock and is recorded in the archive, so two cron lines
+    or a repeated one never mail the list twice."""
+    import os
+
+    from feeds.errors import ConfigError
+
+    from .send import load_recipients, send_package
+
+    env = os.environ if env is None else env
+    if settings.smtp is None:
+        raise ConfigError(f"{settings.config_path}: no [smtp] table: cannot send (see the README, 'Sending')")
+    eml_path = settings.outbox / f"{month}.eml"
+    try:
+        eml = eml_path.read_bytes()
+    except FileNotFoundError:
+        raise FeedletterError(f"{eml_path}: no e-mail package for {month}; nothing to send") from None
+    if to:
+        recipients, kind = [to], "test"
+    else:
+        recipients, kind = load_recipients(settings.smtp), "list"
+        if not recipients:
+            raise ConfigError(f"{settings.config_path}: [smtp] has no recipients or recipients_file entries")
+    with run_lock(lock_path(settings), wait=settings.lock_wait):
+        with Archive.open(settings.archive) as archive:
+            if kind == "list" and not force:
+                earlier = archive.sends(month, kind="list")
+                if earlier:
+                    last = earlier[-1]
+                    raise FeedletterError(
+                        f"issue {month} was already sent to the list at {last.sent_at} "
+                        f"({last.recipients} recipients); pass --force to send it again"
+                    )
+            refused = send_package(eml, recipients, settings.smtp, env)
+            from email.parser import BytesHeaderParser
+
+            message_id = BytesHeaderParser().parsebytes(eml).get("Message-ID")
+            archive.record_send(month, kind=kind, recipients=len(recipients) - len(refused),
+                                refused=len(refused), message_id=message_id, now=now)
+    return SendReport(month, kind, len(recipients), refused)

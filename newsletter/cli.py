@@ -125,15 +125,18 @@ def _result_json(result) -> dict:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, metavar="FILE|URL...")
 @click.option("--strict", is_flag=True, help="Any problem stores nothing and exits 1.")
-@click.option("--source", metavar="NAME", help="Source name to record (default: the file name).")
+@click.option("--source", metavar="NAME", help="Source name to record (default: the file name or URL).")
+@click.option("--kind", type=click.Choice(["auto", "listing", "html", "feed", "items"]), default="auto",
+              show_default=True, help="What the inputs are (default: recognised from the content).")
 @click.pass_obj
-def ingest(obj: Context, files: tuple[Path, ...], strict: bool, source: str | None) -> None:
-    """Parse listing FILES and add their items to the archive (one transaction)."""
-    from .app import ingest as ingest_files
+def ingest(obj: Context, files: tuple[str, ...], strict: bool, source: str | None, kind: str) -> None:
+    """Read FILES or URLs (listing text, HTML page, RSS/Atom/JSON feed, items file) and
+    add their items to the archive (one transaction)."""
+    from .app import ingest_locations
 
-    outcome = ingest_files(obj.settings, files, now=obj.now, strict=strict, source=source)
+    outcome = ingest_locations(obj.settings, files, now=obj.now, strict=strict, source=source, kind=kind)
     for problem in outcome.problems:
         click.echo(f"warning: {problem}", err=True)
     if strict and outcome.problems:
@@ -165,18 +168,37 @@ def build(obj: Context) -> None:
 
 @cli.command()
 @click.option("--month", metavar="YYYY-MM", help="The issue's month (default: the last complete month).")
+@click.option("--send", is_flag=True, help="Mail the issue over SMTP to the configured recipients (once).")
+@click.option("--to", "to", metavar="ADDRESS", help="With --send: a test copy to ADDRESS only.")
+@click.option("--force", is_flag=True, help="With --send: send to the list again although it was sent.")
 @click.pass_obj
-def newsletter(obj: Context, month: str | None) -> None:
-    """Write one month's e-mail package (HTML, text, .eml) into the outbox."""
+def newsletter(obj: Context, month: str | None, send: bool, to: str | None, force: bool) -> None:
+    """Write one month's e-mail package (HTML, text, .eml) into the outbox; --send mails it."""
     from .app import newsletter_package
 
     if month is not None and not _is_month(month):
         raise click.BadParameter(f"{month!r} is not a month, expected YYYY-MM", param_hint="--month")
+    if (to or force) and not send:
+        raise click.UsageError("--to and --force only go with --send")
     report = newsletter_package(obj.settings, now=obj.now, month=month)
     if not report.files:
         obj.say(f"{report.month}: nothing to send")
         return
     obj.say(f"{report.month}: {', '.join(report.files)} in {obj.settings.outbox}")
+    if send:
+        _send(obj, report.month, to=to, force=force)
+
+
+def _send(obj: Context, month: str, *, to: str | None, force: bool) -> None:
+    from .app import send_newsletter
+
+    sent = send_newsletter(obj.settings, month=month, now=obj.now, to=to, force=force)
+    for address, reason in sorted(sent.refused.items()):
+        click.echo(f"feedletter: {address}: refused by the SMTP server ({reason})", err=True)
+    what = f"a test copy to {to}" if sent.kind == "test" else "the list"
+    obj.say(f"{month}: sent to {what}: {sent.recipients - len(sent.refused)} of {sent.recipients} accepted")
+    if sent.refused:
+        raise FeedletterError(f"{month}: {len(sent.refused)} of {sent.recipients} recipients refused")
 
 
 def _is_month(text: str) -> bool:
@@ -248,6 +270,62 @@ def serve(obj: Context, directory: Path | None, host: str, port: int) -> None:
         server.serve_forever()
     finally:
         server.server_close()
+
+
+@cli.command()
+@click.pass_obj
+@click.pass_context
+def run(ctx: click.Context, obj: Context) -> None:
+    """The cron job: read every configured source, store their items, then build.
+
+    Silent on success. A failing source prints one line and the others go on; the exit
+    status is then 1. A listing problem is told the first time it is seen (-v: always)."""
+    from .app import run as run_sources
+
+    report = run_sources(obj.settings, now=obj.now, verbose=bool(obj.verbose))
+    for source in report.sources:
+        if source.error is not None:
+            click.echo(f"feedletter: source {source.name}: {source.error}", err=True)
+            continue
+        for problem in source.problems if obj.verbose else source.new_problems:
+            click.echo(f"feedletter: warning: source {source.name}: {problem}", err=True)
+        if source.status in ("304", "unchanged"):
+            obj.say(f"source {source.name}: not modified ({source.status})")
+        else:
+            obj.say(f"source {source.name}: {source.items} items ({source.status}), "
+                    f"{len(source.problems)} problems")
+    ingested = report.ingest
+    obj.say(f"stored {len(ingested.added)} new and {len(ingested.edited)} edited items")
+    built = report.build
+    obj.say(f"built {built.items} items in {built.months} months: {len(built.written)} files written")
+    for name in built.written:
+        obj.say(f"  wrote {name}")
+    if report.failed:
+        ctx.exit(1)
+
+
+@cli.command()
+@click.pass_obj
+def status(obj: Context) -> None:
+    """What the last runs did: each source's last success and failure, and the sends."""
+    from feeds.store import Archive
+
+    with Archive.open(obj.settings.archive, create=False) as archive:
+        states = archive.source_states()
+        sends = archive.sends()
+    configured = [source.name for source in obj.settings.sources]
+    for name in configured + sorted(set(states) - set(configured)):
+        state = states.get(name)
+        if state is None:
+            click.echo(f"{name}: never run")
+            continue
+        line = f"{name}: last {state.last_status or '?'}; ok {state.last_success or 'never'}"
+        if state.last_failure:
+            line += f"; failed {state.last_failure}: {state.last_error}"
+        click.echo(line)
+    for send in sends[-12:]:
+        click.echo(f"sent {send.issue} to {'the list' if send.kind == 'list' else 'a test address'} "
+                   f"at {send.sent_at}: {send.recipients} accepted, {send.refused} refused")
 
 
 def main(argv: list[str] | None = None) -> None:

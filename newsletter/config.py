@@ -18,6 +18,7 @@ from feeds.errors import ConfigError
 from feeds.model import Author, FeedMeta
 
 from .issue_config import NewsletterSettings
+from .run_config import SmtpSettings, SourceConfig, smtp_from_table, sources_from_list
 
 CONFIG_ENV = "FEEDLETTER_CONFIG"
 DEFAULT_NAME = "feedletter.toml"
@@ -36,7 +37,8 @@ class Settings:
     digest_months: int
     lock_wait: float
     newsletter: NewsletterSettings = field(default_factory=NewsletterSettings)
-    sources: tuple[dict[str, Any], ...] = ()
+    sources: tuple[SourceConfig, ...] = ()
+    smtp: SmtpSettings | None = None
 
     @property
     def base_dir(self) -> Path:
@@ -91,6 +93,7 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
     feeds = dict(_take(data, "feeds", dict, {}, where))
     newsletter = dict(_take(data, "newsletter", dict, {}, where))
     sources = _take(data, "sources", list, [], where)
+    smtp_table = _take(data, "smtp", dict, None, where)
     _no_extra(data, where)
 
     s = f"{where}: [site]"
@@ -139,9 +142,8 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
     if items_per_feed < 1 or digest_months < 1:
         raise ConfigError(f"{f}: 'items' and 'digest_months' must be at least 1")
 
-    for number, source in enumerate(sources, start=1):
-        if not isinstance(source, dict):
-            raise ConfigError(f"{where}: [[sources]] entry {number} must be a table")
+    source_configs = sources_from_list(sources, where=where, base=base)
+    smtp = smtp_from_table(smtp_table, where=where, base=base)
 
     return Settings(
         config_path=path,
@@ -162,5 +164,6 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
         digest_months=digest_months,
         lock_wait=lock_wait,
         newsletter=NewsletterSettings.from_table(newsletter, where=where, base_dir=base),
-        sources=tuple(sources),
+        sources=source_configs,
+        smtp=smtp,
     )
