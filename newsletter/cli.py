@@ -82,9 +82,12 @@ def init(obj: Context, base_url: str, title: str, force: bool) -> None:
         authority=f"{host},{obj.now:%Y}",
     )
     path.write_text(text, encoding="utf-8")
+    # cron has a minimal PATH and another working directory: absolute paths only
+    installed = Path(sys.executable).parent / "feedletter"
+    command = str(installed) if installed.exists() else "feedletter"
     click.echo(f"Wrote {path}. Edit it, then schedule the daily run, e.g. with crontab -e:")
-    click.echo(f"  15 6 * * *  feedletter --config {path} run")
-    click.echo(f"  30 6 1 * *  feedletter --config {path} newsletter")
+    click.echo(f"  15 6 * * *  {command} --config {path} run")
+    click.echo(f"  30 6 1 * *  {command} --config {path} newsletter --send")
 
 
 @cli.command()
