@@ -63,20 +63,20 @@ def html_to_text(markup: str) -> str:
     root = tree.body if tree.body is not None else tree.root
     if root is None:
         return ""
-    return _assemble(_tokens(root, lists=[], pre=False))
+    return _assemble(_tokens(root, lists=[]))
 
 
 def node_text(node) -> str:
     """The text of one element with its block structure (paragraphs kept)."""
-    return _assemble(_tokens(node, lists=[], pre=False)).strip()
+    return _assemble(_tokens(node, lists=[])).strip()
 
 
-def _tokens(node, *, lists: list[list], pre: bool) -> Iterator[tuple[str, object]]:
+def _tokens(node, *, lists: list[list]) -> Iterator[tuple[str, object]]:
     child = node.child
     while child is not None:
         tag = child.tag
         if tag == "-text":
-            yield ("text", child.text_content if pre else child.text_content)
+            yield ("text", child.text_content)
         elif tag in ("-comment", "!doctype") or tag in _SKIP or tag is None:
             pass
         elif tag == "br":
@@ -91,7 +91,7 @@ def _tokens(node, *, lists: list[list], pre: bool) -> Iterator[tuple[str, object
                     marker = f"{counter[0]}."
                     counter[0] += 1
                 yield ("marker", "  " * (len(lists) - 1) + marker + " ")
-            yield from _tokens(child, lists=lists, pre=pre)
+            yield from _tokens(child, lists=lists)
             yield ("break", 1)
         elif tag in ("ol", "ul"):
             start = None
@@ -101,19 +101,19 @@ def _tokens(node, *, lists: list[list], pre: bool) -> Iterator[tuple[str, object
                 except ValueError:
                     start = 1
             yield ("break", 1)
-            yield from _tokens(child, lists=[*lists, [start]], pre=pre)
+            yield from _tokens(child, lists=[*lists, [start]])
             yield ("break", 1)
         elif tag in _CELL:
             yield ("text", " ")
-            yield from _tokens(child, lists=lists, pre=pre)
+            yield from _tokens(child, lists=lists)
             yield ("text", " ")
         elif tag in _BLOCK:
             weight = 2 if tag in _PARAGRAPH else 1
             yield ("break", weight)
-            yield from _tokens(child, lists=lists, pre=pre or tag == "pre")
+            yield from _tokens(child, lists=lists)
             yield ("break", weight)
         else:
-            yield from _tokens(child, lists=lists, pre=pre)
+            yield from _tokens(child, lists=lists)
         child = child.next
 
 
