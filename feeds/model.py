@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +38,7 @@ class ParseResult:
     source: str
     items: tuple[ParsedItem, ...] = ()
     problems: tuple[Problem, ...] = ()
+    encoding: str = "UTF-8"  # how the bytes were decoded, when detected otherwise (UTF-16)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,16 @@ class FeedMeta:
     author: Author
     id_authority: str  # tag URI authority, e.g. "example.org,2024"
     subtitle: str | None = None
+
+
+def whole_minute_offset(moment: datetime) -> datetime:
+    """The same wall time with the UTC offset rounded to whole minutes. Zones used local
+    mean time before about 1900 (Europe/Zurich +00:34:08), but RFC 3339 and RFC 822
+    offsets have no seconds."""
+    offset = moment.utcoffset()
+    if offset is None or offset.total_seconds() % 60 == 0:
+        return moment
+    return moment.replace(tzinfo=timezone(timedelta(minutes=round(offset.total_seconds() / 60))))
 
 
 def normalise_space(text: str) -> str:

@@ -16,6 +16,7 @@ import re
 from datetime import date
 
 from .model import ParsedItem, ParseResult, Problem, normalise_space, normalise_title
+from .sanitise import FORBIDDEN, strip_lines
 
 MONTHS = {
     name: number
@@ -49,15 +50,22 @@ _MARKER = re.compile(r"(?:\d{1,4}[.)]|[-*•–])\s+(?P<rest>\S.*)?$|\d{1,4}[.)]
 _CREDIT = re.compile(r"(?:©|photo:|credit:|\(c\)\s.*\d{4}$)", re.IGNORECASE)
 
 
+YEARS = (1000, 2999)  # four-digit years (RFC 822 dates need them); later ones are typos
+
+
 class _Invalid(ValueError):
     """A line shaped like a date whose value is impossible."""
+
+
+def plausible(day: date) -> bool:
+    return YEARS[0] <= day.year <= YEARS[1]
 
 
 def parse_date(text: str) -> date | None:
     """The date a whole line spells, or None if it is not a date line.
 
     Raises `_Invalid` for a line shaped like a date that names no real day
-    (31 February, year 0, an unknown month name).
+    (31 February, year 0, an unknown month name) or a year outside `YEARS`.
     """
     for form in _DATE_FORMS:
         match = form.fullmatch(text)
@@ -70,11 +78,14 @@ def parse_date(text: str) -> date | None:
                 continue  # "12 Cooperatives 2020" is text, not a date
             raise _Invalid(f"unknown month in date {text!r}")
         try:
-            return date(int(match["year"]), month, int(match["day"]))
+            day = date(int(match["year"]), month, int(match["day"]))
         except ValueError:
             raise _Invalid(
                 f"impossible date {text!r}, expected a real day such as '25 January 2023'"
             ) from None
+        if not plausible(day):
+            raise _Invalid(f"implausible year in date {text!r}, expected a year from {YEARS[0]} to {YEARS[1]}")
+        return day
     return None
 
 
@@ -86,9 +97,11 @@ def _is_month_header(text: str) -> bool:
 def parse_listing(text: str, *, source: str) -> ParseResult:
     """Parse listing text into items (listing order) and problems. Pure; never raises."""
     raw = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    problems: list[Problem] = []
+    if FORBIDDEN.search(text):  # control characters never reach an item (nor XML)
+        raw, problems = strip_lines(raw, source=source)
     blocks = _split([normalise_space(line) for line in raw], raw)
     items: list[ParsedItem] = []
-    problems: list[Problem] = []
     seen: set[tuple[date, str]] = set()
     for index, (start, body) in enumerate(blocks):
         is_last = index == len(blocks) - 1
@@ -100,8 +113,9 @@ def parse_listing(text: str, *, source: str) -> ParseResult:
             if key not in seen:
                 seen.add(key)
                 items.append(item)
-    if not blocks:
-        problems.append(
+    if not blocks:  # first: it is the reason a file is not a listing at all
+        problems.insert(
+            0,
             Problem(
                 source,
                 1,

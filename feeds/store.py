@@ -18,7 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from .errors import FeedletterError
-from .model import Item, ParsedItem, Problem, category_key, normalise_title
+from .model import Item, ParsedItem, Problem, category_key, normalise_title, whole_minute_offset
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: items, the keys they are recognised by, and archive facts
@@ -343,15 +343,16 @@ class Archive:
         )
         return [_row_to_item(row) for row in rows]
 
-    def month_fingerprints(self, *, until: date) -> dict[str, str]:
-        """For each month with items dated on or before `until`: a value that changes
-        whenever an item of it is added, edited, hidden or shown, or comes of age."""
+    def month_fingerprints(self, *, until: date) -> dict[str, tuple[int, int]]:
+        """For each month with visible items dated on or before `until`: (visible items,
+        highest revision). It moves whenever an item of the month is added, edited,
+        hidden or shown, or comes of age."""
         rows = self._db.execute(
-            "SELECT substr(date, 1, 7), COUNT(*), SUM(hidden), MAX(rev) FROM items"
-            " WHERE date <= ? GROUP BY substr(date, 1, 7)",
+            "SELECT substr(date, 1, 7), SUM(hidden = 0), MAX(rev) FROM items"
+            " WHERE date <= ? GROUP BY substr(date, 1, 7) HAVING SUM(hidden = 0) > 0",
             (until.isoformat(),),
         )
-        return {month: f"{count}/{hidden}/{rev}" for month, count, hidden, rev in rows}
+        return {month: (visible, rev) for month, visible, rev in rows}
 
     def items_in_months(self, months: Iterable[str], *, until: date) -> list[Item]:
         """Visible items of the given YYYY-MM months dated on or before `until`, newest first."""
@@ -359,26 +360,36 @@ class Archive:
         for month in sorted(set(months), reverse=True):
             rows = self._db.execute(
                 f"SELECT {self._COLUMNS} FROM items WHERE date >= ? AND date < ? AND date <= ?"
-                " AND hidden = 0 ORDER BY published DESC, id",
+                " AND hidden = 0 ORDER BY date DESC, day_offset DESC, id",
                 (f"{month}-01", f"{month}-32", until.isoformat()),
             )
             found.extend(_row_to_item(row) for row in rows)
         return found
 
-    def newest(self, limit: int, *, until: date, category: str | None = None) -> list[Item]:
-        """The newest visible items (of one category key, if given)."""
+    def newest(self, limit: int, *, until: date) -> list[Item]:
+        """The newest visible items, in listing order."""
         rows = self._db.execute(
             f"SELECT {self._COLUMNS} FROM items WHERE date <= ? AND hidden = 0"
-            " ORDER BY published DESC, id",
-            (until.isoformat(),),
+            " ORDER BY date DESC, day_offset DESC, id LIMIT ?",
+            (until.isoformat(), limit),
         )
-        found = []
-        for row in rows:
-            if category is None or (row[3] and category_key(row[3]) == category):
-                found.append(_row_to_item(row))
-                if len(found) == limit:
-                    break
-        return found
+        return [_row_to_item(row) for row in rows]
+
+    def newest_by_category(self, limit: int, *, until: date) -> dict[str, list[Item]]:
+        """Category key -> its newest visible items (at most `limit`), in one pass."""
+        rows = self._db.execute(
+            f"SELECT {self._COLUMNS} FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY category"
+            " ORDER BY date DESC, day_offset DESC, id) AS n FROM items"
+            " WHERE date <= ? AND hidden = 0 AND category IS NOT NULL) WHERE n <= ?",
+            (until.isoformat(), limit),
+        )
+        found: dict[str, list[Item]] = {}
+        for row in rows:  # spellings of one category ("Co-operators", "Cooperators") merge here
+            found.setdefault(category_key(row[3]), []).append(_row_to_item(row))
+        return {
+            key: sorted(items, key=lambda item: (item.published, item.id), reverse=True)[:limit]
+            for key, items in sorted(found.items())
+        }
 
     def build_state(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT part, fingerprint FROM build_state"))
@@ -392,15 +403,15 @@ class Archive:
         return self._db.execute("SELECT COUNT(*) FROM items").fetchone()[0]
 
     def categories(self) -> dict[str, str]:
-        """Category key -> the label it was first seen with (oldest item first)."""
+        """Category key -> the label it was first stored with; later spellings never
+        rename it (the label names the category's feed file)."""
         labels: dict[str, str] = {}
         rows = self._db.execute(
-            "SELECT category FROM items WHERE category IS NOT NULL ORDER BY published, id"
+            "SELECT category FROM items WHERE category IS NOT NULL ORDER BY rowid"
         )
         for (category,) in rows:
             labels.setdefault(category_key(category), category)
         return labels
-
 
     # -- sources, problems already reported, and sends (feedletter run / --send) ---
 
@@ -526,7 +537,7 @@ def _row_to_item(row: Iterable) -> Item:
         summary=summary,
         url=url,
         source=source,
-        published=datetime.fromisoformat(published),
-        updated=datetime.fromisoformat(updated),
+        published=whole_minute_offset(datetime.fromisoformat(published)),
+        updated=whole_minute_offset(datetime.fromisoformat(updated)),
         hidden=bool(hidden),
     )

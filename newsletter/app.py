@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -11,17 +11,10 @@ from feeds.errors import FeedletterError, NotAListing, SourceError, UsageError
 from feeds.model import ParseResult, Problem
 from feeds.output import Output, run_lock
 from feeds.parse import parse_listing
-from feeds.publish import feed_files
 from feeds.store import Archive, IngestReport
 
+from .build import BuildReport
 from .config import Settings
-
-
-@dataclass(frozen=True, slots=True)
-class BuildReport:
-    items: int
-    months: int
-    written: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,34 +22,30 @@ class IngestOutcome:
     report: IngestReport
     problems: tuple[Problem, ...] = ()
     parsed: int = 0
+    notes: tuple[str, ...] = ()  # told with -v: e.g. a file read as UTF-16
 
 
-def read_text(path: Path) -> str:
-    """A listing file's text. Undecodable bytes are an error, never silent mojibake."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise SourceError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a directory, expected a listing file") from None
-    except OSError as error:
-        raise SourceError(f"{path}: cannot read ({error.strerror})") from None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    if b"\x00" in data[:8192]:
-        raise NotAListing(f"{path}:1: binary data, expected a text listing")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise NotAListing(
-            f"{path}:{line}: not UTF-8 text (byte 0x{data[error.start]:02x}); "
-            "save the listing as UTF-8"
-        ) from None
+def read_text(path: Path, data: bytes | None = None) -> tuple[str, str]:
+    """A listing file's text and the encoding it was read in (UTF-8, or UTF-16 with or
+    without a BOM). Binary or non-UTF-8 bytes are an error naming file:line, never
+    silent mojibake."""
+    from feeds.sources.listing import decode
+
+    text, encoding, problem = decode(_read_local(path) if data is None else data, source=str(path))
+    if text is None:
+        raise NotAListing(str(problem))
+    return text, encoding
 
 
-def parse_file(path: Path) -> ParseResult:
-    return parse_listing(read_text(path), source=str(path))
+def parse_file(path: Path, data: bytes | None = None) -> ParseResult:
+    """A listing file parsed; characters that XML 1.0 forbids are removed and reported."""
+    text, encoding = read_text(path, data)
+    result = parse_listing(text, source=str(path))
+    return result if encoding == "UTF-8" else replace(result, encoding=encoding)
+
+
+def encoding_notes(results: Sequence[ParseResult]) -> tuple[str, ...]:
+    return tuple(f"{r.source}: read as {r.encoding}" for r in results if r.encoding != "UTF-8")
 
 
 def require_items(result: ParseResult) -> ParseResult:
@@ -78,15 +67,16 @@ def ingest(
     """Parse every file first, then store them all in one transaction."""
     results = [require_items(parse_file(path)) for path in paths]
     problems = tuple(problem for result in results for problem in result.problems)
+    notes = encoding_notes(results)
     if strict and problems:
-        return IngestOutcome(IngestReport(), problems, sum(len(r.items) for r in results))
+        return IngestOutcome(IngestReport(), problems, sum(len(r.items) for r in results), notes)
     batches = [(source or Path(result.source).name, result.items) for result in results]
     with run_lock(lock_path(settings), wait=settings.lock_wait):
         with Archive.open(settings.archive) as archive:
             report = archive.ingest(
                 batches, now=now, zone=settings.timezone, authority=settings.meta.id_authority
             )
-    return IngestOutcome(report, problems, sum(len(r.items) for r in results))
+    return IngestOutcome(report, problems, sum(len(r.items) for r in results), notes)
 
 
 def lock_path(settings: Settings) -> Path:
@@ -94,42 +84,19 @@ def lock_path(settings: Settings) -> Path:
 
 
 def build(settings: Settings, *, now: datetime) -> BuildReport:
-    """Render every output in memory, then write those whose bytes changed."""
-    today = now.astimezone(settings.timezone).date()
+    """Bring every feed and page up to date, under the run lock."""
     with run_lock(lock_path(settings), wait=settings.lock_wait):
-        with Archive.open(settings.archive, create=False) as archive:
-            items = archive.items(until=today)  # items dated after today are held back
-            labels = archive.categories()
-        if not items:
-            return BuildReport(0, 0)
-        files = site_files(settings, items, labels, today=today)
-        written = Output(settings.output).write_all(files)
-    months = len({(item.date.year, item.date.month) for item in items})
-    return BuildReport(len(items), months, tuple(written))
+        return build_unlocked(settings, now=now)
 
 
-def site_files(settings: Settings, items, labels, *, today) -> dict[str, bytes]:
-    """Every feed and web page, rendered in memory."""
-    from feeds.digest import group_by_month
-    from feeds.publish import feed_links
+def build_unlocked(settings: Settings, *, now: datetime) -> BuildReport:
+    """The build for a caller that already holds the run lock; items dated after
+    today (in the site's timezone) are held back."""
+    from .build import build as build_site
 
-    from .pages import issue_pages
-    from .render import make_environment
-
-    months = group_by_month(items, labels)
-    files = feed_files(
-        items,
-        settings.meta,
-        labels=labels,
-        items_per_feed=settings.items_per_feed,
-        digest_months=settings.digest_months,
-        months=months,
-        today=today,
-    )
-    environment = make_environment(settings.templates)
-    links = feed_links(settings.meta, labels, items)
-    files.update(issue_pages(months, settings.newsletter, settings.meta, environment, feeds=links))
-    return files
+    today = now.astimezone(settings.timezone).date()
+    with Archive.open(settings.archive, create=False) as archive:
+        return build_site(settings, archive, today=today)
 
 
 def last_complete_month(now: datetime, settings: Settings) -> str:
@@ -212,7 +179,12 @@ def parse_fetched(fetched, *, kind: str, source: str, selectors=None) -> ParseRe
 
 
 def _read_local(path: Path) -> bytes:
+    from feeds.fetch import MAX_BYTES
+
     try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise SourceError(f"{path}: {size} bytes is more than the limit of {MAX_BYTES} bytes; not read")
         return path.read_bytes()
     except FileNotFoundError:
         raise SourceError(f"{path}: no such file") from None
@@ -249,21 +221,22 @@ def ingest_locations(
         data = _read_local(path)
         wanted = kind if kind not in (None, "auto") else detect_kind(data, path.name)
         if wanted == "listing":
-            result = parse_file(path)  # the listing reader's own messages for bad text
+            result = parse_file(path, data)  # the listing reader's own messages for bad text
         else:
             result = parse_fetched(Fetched(str(path), data), kind=wanted, source=str(path))
         named.append((source or path.name, require_items(result)))
     problems = tuple(problem for _, result in named for problem in result.problems)
     parsed = sum(len(result.items) for _, result in named)
+    notes = encoding_notes([result for _, result in named])
     if strict and problems:
-        return IngestOutcome(IngestReport(), problems, parsed)
+        return IngestOutcome(IngestReport(), problems, parsed, notes)
     with run_lock(lock_path(settings), wait=settings.lock_wait):
         with Archive.open(settings.archive) as archive:
             report = archive.ingest(
                 [(name, result.items) for name, result in named],
                 now=now, zone=settings.timezone, authority=settings.meta.id_authority,
             )
-    return IngestOutcome(report, problems, parsed)
+    return IngestOutcome(report, problems, parsed, notes)
 
 
 @dataclass(frozen=True, slots=True)

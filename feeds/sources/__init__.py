@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..model import ParseResult
+from ..sanitise import clean_result
 
 KINDS = ("listing", "html", "feed", "items")
 KIND_NAMES = {"listing": "listing text", "html": "an HTML page", "feed": "a feed", "items": "an items file"}
@@ -100,9 +101,13 @@ def parse_source(
     """Read `data` as `kind` ('auto' detects it). Pure; never raises on any bytes.
 
     options: selectors (html), charset (from HTTP), name (file name hint),
-    format ('toml' | 'json' | 'csv' for items).
+    format ('toml' | 'json' | 'csv' for items). Characters that XML 1.0 forbids are
+    removed from every field and reported (feeds.sanitise), whatever the kind.
     """
-    options = options or {}
+    return clean_result(_parse(kind, data, source=source, base_url=base_url, options=options or {}))
+
+
+def _parse(kind: str, data: bytes, *, source: str, base_url: str | None, options: Mapping[str, Any]) -> ParseResult:
     if kind == "auto":
         kind = detect_kind(data, options.get("name") or source)
     if kind == "listing":
