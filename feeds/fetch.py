@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 from .errors import SourceError
 
-MAX_BYTES = 10 * 1024 * 1024
+MAX_BYTES = 64 * 1024 * 1024  # a 50 MB listing is read; a 100 MB feed is refused
 TIMEOUT = 20.0
 RETRIES = 2
 BACKOFF = 1.0

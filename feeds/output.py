@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
@@ -15,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from .errors import LockTimeout, OutputError
+
+_TEMPORARY = re.compile(r"\.[^/]+\.[A-Za-z0-9]+\.[a-z0-9_]{8}")  # tempfile.mkstemp(prefix=".<name>.")
 
 
 class Output:
@@ -24,7 +27,7 @@ class Output:
     def path(self, relative: str) -> Path:
         """The file for a relative output name; never outside the root."""
         pure = PurePosixPath(relative)
-        if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in relative:
+        if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in relative or "\0" in relative:
             raise OutputError(f"{relative!r}: output names must stay inside {self.root}")
         return self.root.joinpath(*pure.parts)
 
@@ -64,6 +67,17 @@ class Output:
         except OSError as error:
             raise OutputError(f"{self.path(relative)}: cannot remove ({error.strerror})") from None
         return True
+
+    def remove_temporaries(self) -> list[str]:
+        """Delete the temporary files (".items.atom.k3j9x_2a") a killed run left behind;
+        call it under the run lock. They never replace an output, so they are harmless,
+        but they must not pile up. Returns their names."""
+        removed = []
+        for path in sorted(self.root.rglob(".*")) if self.root.is_dir() else ():
+            if path.is_file() and _TEMPORARY.fullmatch(path.name):
+                path.unlink(missing_ok=True)
+                removed.append(path.relative_to(self.root).as_posix())
+        return removed
 
     def write_all(self, files: Mapping[str, bytes]) -> list[str]:
         """Check every name first, then write; returns the names whose bytes changed."""

@@ -67,6 +67,7 @@ def build(settings: Settings, archive: Archive, *, today: date) -> BuildReport:
     from .render import make_environment
 
     output = Output(settings.output)
+    output.remove_temporaries()  # left by a run killed mid-write
     meta = settings.meta
     fingerprints = archive.month_fingerprints(until=today)
     state = archive.build_state()

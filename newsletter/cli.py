@@ -103,7 +103,8 @@ def parse(obj: Context, files: tuple[Path, ...], as_json: bool) -> None:
         click.echo(json.dumps([_result_json(result) for result in results], ensure_ascii=False, indent=2))
         return
     for result in results:
-        click.echo(f"{result.source}: {len(result.items)} items, {len(result.problems)} problems")
+        encoding = f" (read as {result.encoding})" if result.encoding != "UTF-8" else ""
+        click.echo(f"{result.source}: {len(result.items)} items, {len(result.problems)} problems{encoding}")
         for item in result.items:
             category = f"[{item.category}] " if item.category else ""
             click.echo(f"  {item.date.isoformat()}  {category}{item.title}")
@@ -140,6 +141,8 @@ def ingest(obj: Context, files: tuple[str, ...], strict: bool, source: str | Non
     from .app import ingest_locations
 
     outcome = ingest_locations(obj.settings, files, now=obj.now, strict=strict, source=source, kind=kind)
+    for note in outcome.notes:
+        obj.say(note)
     for problem in outcome.problems:
         click.echo(f"warning: {problem}", err=True)
     if strict and outcome.problems:

@@ -1,9 +1,9 @@
 """Existing feeds: RSS 0.9x/1.0/2.0 and Atom through feedparser, JSON Feed by hand.
 
 Feeds are untrusted. The bytes are handed to feedparser as a stream (so it never
-fetches anything), external entities are never resolved (feedparser strips the
-DOCTYPE's entities; lxml, used only to find line numbers, runs with
-resolve_entities=False and no network). HTML in summaries is sanitised with nh3 and
+fetches anything), and a feed whose DOCTYPE declares entities (XML bombs, external
+entities such as file:///etc/passwd) is refused before any XML parser sees it; lxml,
+used only to find line numbers, runs with resolve_entities=False and no network. HTML in summaries is sanitised with nh3 and
 then reduced to text, because every item summary in feedletter is plain text.
 
 Item ids: the feed's guid/id, else the link. Dates: the entry's own date as written
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -109,8 +110,39 @@ def parse(data: bytes, *, source: str, base_url: str | None = None) -> ParseResu
 # -- RSS / Atom ------------------------------------------------------------------------
 
 
+_DOCTYPE_SUBSET = re.compile(rb"<!DOCTYPE[^>\[]*\[", re.IGNORECASE)
+_ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
+
+
+def entity_declaration_line(data: bytes) -> int | None:
+    """The line of an <!ENTITY …> declared in the DOCTYPE's internal subset, if any.
+
+    Such declarations are how XML bombs (billion laughs) and external entities
+    (file:///etc/passwd, http://127.0.0.1/…) work; no real feed needs them, so the feed
+    is refused before any XML parser sees it. UTF-16/32 feeds are scanned decoded."""
+    text = data
+    if b"\x00" in data[:4]:
+        for encoding in ("utf-32", "utf-16", "utf-16-le", "utf-16-be"):
+            try:
+                text = data.decode(encoding).encode("utf-8")
+                break
+            except UnicodeDecodeError:
+                continue
+    subset = _DOCTYPE_SUBSET.search(text)
+    if not subset:
+        return None
+    entity = _ENTITY.search(text, subset.end())
+    return text.count(b"\n", 0, entity.start()) + 1 if entity else None
+
+
 def parse_xml_feed(data: bytes, *, source: str, base_url: str | None = None) -> ParseResult:
     import feedparser
+
+    line = entity_declaration_line(data)
+    if line is not None:
+        return ParseResult(source, problems=(Problem(
+            source, line, "the feed declares entities in its DOCTYPE (<!ENTITY …>); refused, "
+            "because entities can read local files or expand without bound"),))
 
     # A content type of our own: the XML declaration decides the encoding (RFC 7303), and
     # feedparser does not flag the missing HTTP header as a defect.
@@ -200,7 +232,7 @@ def _entry_date(entry: Any) -> date | None:
 
 
 def _read_entry(entry: Any, *, line: int, source: str, base: str | None) -> tuple[ParsedItem | None, Problem | None]:
-    title = sanitise_to_text(entry.get("title") or "").replace("\n\n", " ")
+    title = normalise_space(sanitise_to_text(entry.get("title") or ""))
     link = _absolute(entry.get("link"), base)
     summary_html = entry.get("summary") or ""
     if not summary_html and entry.get("content"):

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..model import ParsedItem, ParseResult, Problem, normalise_space, normalise_title
-from ..parse import parse_date
+from ..parse import parse_date, plausible
 from .listing import decode_text
 
 FIELDS = ("title", "date", "category", "summary", "url")
@@ -129,6 +129,12 @@ def read_row(row: Any, *, line: int, source: str) -> tuple[ParsedItem | None, li
 
 
 def parse_item_date(value: Any) -> date | None:
+    """The day a date field names, or None (also for implausible years: 0001, 9999)."""
+    day = _item_date(value)
+    return day if day is not None and plausible(day) else None
+
+
+def _item_date(value: Any) -> date | None:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
