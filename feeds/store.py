@@ -86,6 +86,29 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX sends_by_issue ON sends (issue, kind);
     """,
+    # 5: a category set by hand (feedletter recategorise) beside the source's own, which
+    # ingest keeps comparing, so a later ingest of the page never flips it back
+    """
+    ALTER TABLE items ADD COLUMN category_override TEXT;
+    """,
+    # 6: what each run, ingest and build did (feedletter status), and the text of the
+    # problems `run` remembers
+    """
+    CREATE TABLE runs (
+        command TEXT NOT NULL,
+        started TEXT NOT NULL,
+        finished TEXT NOT NULL,
+        added INTEGER NOT NULL DEFAULT 0,
+        edited INTEGER NOT NULL DEFAULT 0,
+        written INTEGER NOT NULL DEFAULT 0,
+        removed INTEGER NOT NULL DEFAULT 0,
+        failed TEXT,
+        ok INTEGER NOT NULL,
+        exit_code INTEGER NOT NULL DEFAULT 0,
+        error TEXT
+    );
+    ALTER TABLE problems_seen ADD COLUMN message TEXT;
+    """,
 )
 
 
@@ -116,11 +139,18 @@ def item_key(title: str, when: date) -> str:
     return f"{when.isoformat()}|{normalise_title(title)}"
 
 
-def mint_id(authority: str, title: str, when: date) -> str:
+def mint_id(authority: str, title: str, when: date, *, key: str | None = None) -> str:
     """A tag URI (RFC 4151) from the normalised title and date: the same page ingested
-    into a new archive gets the same ids, and the stored id never changes afterwards."""
-    digest = hashlib.sha256(item_key(title, when).encode()).hexdigest()[:16]
+    into a new archive gets the same ids, and the stored id never changes afterwards.
+    `key` is `item_key(title, when)` when the caller has it already."""
+    digest = hashlib.sha256((key or item_key(title, when)).encode()).hexdigest()[:16]
     return f"tag:{authority}:item/{when.isoformat()}/{digest}"
+
+
+def _chunks(values: list, size: int) -> Iterator[list]:
+    """Slices small enough for SQLite's limit on query parameters."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _content_hash(item: ParsedItem) -> str:
@@ -139,6 +169,7 @@ class Archive:
         self._db = connection
         self.path = path
         self._rev = 0
+        self._rehearsal = False  # inside rehearsal(): writes are undone at its end
 
     @classmethod
     @contextmanager
@@ -175,14 +206,33 @@ class Archive:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """All or nothing: BEGIN IMMEDIATE takes the write lock up front."""
-        self._db.execute("BEGIN IMMEDIATE")
+        """All or nothing: BEGIN IMMEDIATE takes the write lock up front. Inside a
+        rehearsal it is a savepoint, undone with the rehearsal."""
+        if self._rehearsal:
+            begin, commit, rollback = "SAVEPOINT step", ("RELEASE step",), ("ROLLBACK TO step", "RELEASE step")
+        else:
+            begin, commit, rollback = "BEGIN IMMEDIATE", ("COMMIT",), ("ROLLBACK",)
+        self._db.execute(begin)
         try:
             yield self._db
         except BaseException:
-            self._db.execute("ROLLBACK")
+            for statement in rollback:
+                self._db.execute(statement)
             raise
-        self._db.execute("COMMIT")
+        for statement in commit:
+            self._db.execute(statement)
+
+    @contextmanager
+    def rehearsal(self) -> Iterator[Archive]:
+        """Everything written inside is undone at the end (--dry-run): reads see the
+        writes as if they had happened, and the archive keeps none of them."""
+        self._db.execute("BEGIN IMMEDIATE")
+        self._rehearsal = True
+        try:
+            yield self
+        finally:
+            self._rehearsal = False
+            self._db.execute("ROLLBACK")
 
     # -- facts about the archive -------------------------------------------------
 
@@ -221,15 +271,21 @@ class Archive:
         return IngestReport(tuple(result.added), tuple(result.edited), result.unchanged)
 
     def _ingest_source(self, db, source, items, now, zone, authority, result: _Batch) -> None:
-        unmatched: list[ParsedItem] = []
-        present = {item_key(item.title, item.date) for item in items}
+        # Keys are computed once and looked up in bulk: ingest speed is dominated by
+        # per-item queries otherwise.
+        keyed: dict[str, ParsedItem] = {}
         for item in items:
-            row = self._lookup(db, item)
+            keyed.setdefault(item_key(item.title, item.date), item)  # one page, one copy
+        known = self._known(db, keyed, items)
+        unmatched: list[tuple[str, ParsedItem]] = []
+        for key, item in keyed.items():
+            row = known.get(f"guid|{item.guid}") if item.guid else None
+            row = row or known.get(key)
             if row is None:
-                unmatched.append(item)
+                unmatched.append((key, item))
                 continue
             item_id, title, when, stored_source, stored_hash = row
-            current = item_key(title, date.fromisoformat(when)) == item_key(item.title, item.date)
+            current = item_key(title, date.fromisoformat(when)) == key
             new_hash = _content_hash(item)
             # Only the item's own source may edit it, and only under its current key, so
             # an old copy of a page or an overlapping page never flips it back and forth.
@@ -238,74 +294,98 @@ class Archive:
                 result.edited.append(item_id)
             else:
                 result.unchanged += 1
-        new_by_day: dict[date, list[ParsedItem]] = defaultdict(list)
-        for item in unmatched:
-            edited = self._find_edited(db, source, item, present)
+        new_by_day: dict[date, list[tuple[str, ParsedItem]]] = defaultdict(list)
+        candidates = self._edit_candidates(db, source, [item for _, item in unmatched if item.summary])
+        for key, item in unmatched:
+            edited = self._find_edited(candidates, item, keyed)
             if edited:
                 self._update(db, edited, item, _content_hash(item), now)
-                db.execute("INSERT OR IGNORE INTO item_keys VALUES (?, ?)", (item_key(item.title, item.date), edited))
+                db.execute("INSERT OR IGNORE INTO item_keys VALUES (?, ?)", (key, edited))
                 result.edited.append(edited)
             else:
-                new_by_day[item.date].append(item)
+                new_by_day[item.date].append((key, item))
+        bases = self._day_offsets(db, new_by_day)
+        rows, keys = [], []
         for day, day_items in new_by_day.items():
-            base = db.execute(
-                "SELECT COALESCE(MAX(day_offset), 0) FROM items WHERE date = ?", (day.isoformat(),)
-            ).fetchone()[0]
             # Listing order is newest first: the top item of a day gets the latest time.
-            for position, item in enumerate(day_items):
-                offset = base + len(day_items) - position
-                result.added.append(self._insert(db, source, item, offset, now, zone, authority))
+            for position, (key, item) in enumerate(day_items):
+                offset = bases.get(day.isoformat(), 0) + len(day_items) - position
+                row = self._new_row(source, key, item, offset, now, zone, authority)
+                rows.append(row)
+                keys.append((key, row[0]))
+                if item.guid:
+                    keys.append((f"guid|{item.guid}", row[0]))
+                result.added.append(row[0])
+        db.executemany(
+            "INSERT INTO items (id, title, date, category, summary, url, source, day_offset,"
+            " published, updated, first_seen, content_hash, rev) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+        db.executemany("INSERT OR IGNORE INTO item_keys VALUES (?, ?)", keys)
 
-    def _lookup(self, db, item: ParsedItem):
-        keys = [item_key(item.title, item.date)]
-        if item.guid:
-            keys.insert(0, f"guid|{item.guid}")
-        for key in keys:
-            row = db.execute(
-                "SELECT i.id, i.title, i.date, i.source, i.content_hash FROM item_keys k "
-                "JOIN items i ON i.id = k.item_id WHERE k.key = ?",
-                (key,),
-            ).fetchone()
-            if row:
-                return row
-        return None
+    def _known(self, db, keyed: dict[str, ParsedItem], items) -> dict[str, tuple]:
+        """Key -> (id, title, date, source, content_hash) of the stored items known by it."""
+        wanted = list(keyed) + [f"guid|{item.guid}" for item in keyed.values() if item.guid]
+        found: dict[str, tuple] = {}
+        for chunk in _chunks(wanted, 500):
+            rows = db.execute(
+                "SELECT k.key, i.id, i.title, i.date, i.source, i.content_hash FROM item_keys k"
+                f" JOIN items i ON i.id = k.item_id WHERE k.key IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update((row[0], row[1:]) for row in rows)
+        return found
 
-    def _find_edited(self, db, source: str, item: ParsedItem, present: set[str]) -> str | None:
+    def _edit_candidates(self, db, source: str, items: list[ParsedItem]) -> dict[tuple[str, str], list]:
+        """(date, summary) -> [(id, title)] of this source's stored items on those days."""
+        days = sorted({item.date.isoformat() for item in items})
+        found: dict[tuple[str, str], list] = defaultdict(list)
+        for chunk in _chunks(days, 500):
+            rows = db.execute(
+                "SELECT id, title, date, summary FROM items WHERE source = ?"
+                f" AND date IN ({','.join('?' * len(chunk))}) AND summary IS NOT NULL",
+                [source, *chunk],
+            )
+            for item_id, title, when, summary in rows:
+                found[(when, summary)].append((item_id, title))
+        return found
+
+    def _find_edited(self, candidates, item: ParsedItem, present: dict[str, ParsedItem]) -> str | None:
         if not item.summary:
             return None
-        rows = db.execute(
-            "SELECT id, title FROM items WHERE source = ? AND date = ? AND summary = ?",
-            (source, item.date.isoformat(), item.summary),
-        ).fetchall()
+        rows = candidates.get((item.date.isoformat(), item.summary), ())
         gone = [item_id for item_id, title in rows if item_key(title, item.date) not in present]
         return gone[0] if len(gone) == 1 else None
 
-    def _insert(self, db, source, item: ParsedItem, offset, now, zone, authority) -> str:
-        item_id = mint_id(authority, item.title, item.date)
-        published = datetime.combine(item.date, time(), zone) + timedelta(seconds=offset)
-        db.execute(
-            "INSERT INTO items (id, title, date, category, summary, url, source, day_offset,"
-            " published, updated, first_seen, content_hash, rev) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                item_id,
-                item.title,
-                item.date.isoformat(),
-                item.category,
-                item.summary,
-                item.url,
-                source,
-                offset,
-                _rfc3339(published),
-                _rfc3339(published),
-                _rfc3339(now),
-                _content_hash(item),
-                self._rev,
-            ),
+    def _day_offsets(self, db, days: Iterable[date]) -> dict[str, int]:
+        wanted = sorted(day.isoformat() for day in days)
+        found: dict[str, int] = {}
+        for chunk in _chunks(wanted, 500):
+            rows = db.execute(
+                "SELECT date, MAX(day_offset) FROM items"
+                f" WHERE date IN ({','.join('?' * len(chunk))}) GROUP BY date",
+                chunk,
+            )
+            found.update(rows)
+        return found
+
+    def _new_row(self, source, key: str, item: ParsedItem, offset, now, zone, authority) -> tuple:
+        published = _rfc3339(datetime.combine(item.date, time(), zone) + timedelta(seconds=offset))
+        return (
+            mint_id(authority, item.title, item.date, key=key),
+            item.title,
+            item.date.isoformat(),
+            item.category,
+            item.summary,
+            item.url,
+            source,
+            offset,
+            published,
+            published,
+            _rfc3339(now),
+            _content_hash(item),
+            self._rev,
         )
-        db.execute("INSERT OR IGNORE INTO item_keys VALUES (?, ?)", (item_key(item.title, item.date), item_id))
-        if item.guid:
-            db.execute("INSERT OR IGNORE INTO item_keys VALUES (?, ?)", (f"guid|{item.guid}", item_id))
-        return item_id
 
     def _update(self, db, item_id: str, item: ParsedItem, new_hash: str, now: datetime) -> None:
         published = db.execute("SELECT published FROM items WHERE id = ?", (item_id,)).fetchone()[0]
@@ -326,7 +406,9 @@ class Archive:
 
     # -- reading -----------------------------------------------------------------
 
-    _COLUMNS = "id, title, date, category, summary, url, source, published, updated, hidden"
+    # a category set by hand wins over the source's own; every read goes through this
+    _CATEGORY = "COALESCE(category_override, category)"
+    _COLUMNS = f"id, title, date, {_CATEGORY}, summary, url, source, published, updated, hidden"
 
     def items(self, *, until: date | None = None, include_hidden: bool = False) -> list[Item]:
         """Every item dated on or before `until`, newest first (stable for equal days)."""
@@ -378,9 +460,9 @@ class Archive:
     def newest_by_category(self, limit: int, *, until: date) -> dict[str, list[Item]]:
         """Category key -> its newest visible items (at most `limit`), in one pass."""
         rows = self._db.execute(
-            f"SELECT {self._COLUMNS} FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY category"
+            f"SELECT {self._COLUMNS} FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY {self._CATEGORY}"
             " ORDER BY date DESC, day_offset DESC, id) AS n FROM items"
-            " WHERE date <= ? AND hidden = 0 AND category IS NOT NULL) WHERE n <= ?",
+            f" WHERE date <= ? AND hidden = 0 AND {self._CATEGORY} IS NOT NULL) WHERE n <= ?",
             (until.isoformat(), limit),
         )
         found: dict[str, list[Item]] = {}
@@ -407,7 +489,7 @@ class Archive:
         rename it (the label names the category's feed file)."""
         labels: dict[str, str] = {}
         rows = self._db.execute(
-            "SELECT category FROM items WHERE category IS NOT NULL ORDER BY rowid"
+            f"SELECT {self._CATEGORY} FROM items WHERE {self._CATEGORY} IS NOT NULL ORDER BY rowid"
         )
         for (category,) in rows:
             labels.setdefault(category_key(category), category)
@@ -459,8 +541,9 @@ class Archive:
             db.execute("DELETE FROM problems_seen WHERE source = ?", (source,))
             stamp = _rfc3339(now)
             db.executemany(
-                "INSERT INTO problems_seen VALUES (?, ?, ?, ?)",
-                [(source, line, digest, firsts.get((line, digest), stamp)) for line, digest in keys],
+                "INSERT INTO problems_seen (source, line, message_hash, first_seen, message) VALUES (?, ?, ?, ?, ?)",
+                [(source, line, digest, firsts.get((line, digest), stamp), problem.message)
+                 for (line, digest), problem in keys.items()],
             )
         return [problem for key, problem in keys.items() if key not in seen]
 
@@ -487,6 +570,132 @@ class Archive:
             params,
         )
         return [SendRecord(*row) for row in rows]
+
+    # -- looking after the archive: items, hide, recategorise, export, import, backup,
+    #    and what the runs did (feedletter status) ----------------------------------------
+
+    def listing(self, *, month: str | None = None, include_hidden: bool = False) -> list[Item]:
+        """Items newest first, of one YYYY-MM month if given, hidden ones too if asked."""
+        where, params = ["1 = 1"], []
+        if month is not None:
+            where.append("date >= ? AND date < ?")
+            params += [f"{month}-01", f"{month}-32"]
+        if not include_hidden:
+            where.append("hidden = 0")
+        rows = self._db.execute(
+            f"SELECT {self._COLUMNS} FROM items WHERE {' AND '.join(where)}"
+            " ORDER BY date DESC, day_offset DESC, id",
+            params,
+        )
+        return [_row_to_item(row) for row in rows]
+
+    def ids_ending(self, suffix: str, *, limit: int = 10) -> list[str]:
+        """[suffix] if it is a whole id, else the ids ending with it (at most limit + 1)."""
+        if self._db.execute("SELECT 1 FROM items WHERE id = ?", (suffix,)).fetchone():
+            return [suffix]
+        rows = self._db.execute(
+            "SELECT id FROM items WHERE substr(id, -?) = ? ORDER BY id LIMIT ?", (len(suffix), suffix, limit + 1)
+        )
+        return [item_id for (item_id,) in rows]
+
+    def set_hidden(self, ids: Sequence[str], hidden: bool) -> list[str]:
+        """Hide or show items (they stay stored; ingest never touches the flag). Returns
+        the ids that changed: only their months and feeds change at the next build."""
+        with self.transaction() as db:
+            changed = [
+                item_id for item_id in dict.fromkeys(ids)
+                if db.execute("SELECT hidden FROM items WHERE id = ?", (item_id,)).fetchone() not in (None, (int(hidden),))
+            ]
+            if changed:
+                rev = self._bump_rev(db)
+                db.executemany("UPDATE items SET hidden = ?, rev = ? WHERE id = ?",
+                               [(int(hidden), rev, item_id) for item_id in changed])
+        return changed
+
+    def recategorise(self, item_id: str, category: str, *, now: datetime) -> bool:
+        """Set an item's category by hand; naming the source's own category clears it.
+        Ingest keeps comparing the source's category, so the page that still carries
+        the old one never flips it back. The entry changed: `updated` moves to `now`."""
+        with self.transaction() as db:
+            own, override, published = db.execute(
+                "SELECT category, category_override, published FROM items WHERE id = ?", (item_id,)
+            ).fetchone()
+            wanted = None if category == own else category
+            if wanted == override:
+                return False
+            updated = max(now, datetime.fromisoformat(published))
+            db.execute("UPDATE items SET category_override = ?, updated = ?, rev = ? WHERE id = ?",
+                       (wanted, _rfc3339(updated), self._bump_rev(db), item_id))
+        return True
+
+    def export_rows(self) -> list[dict]:
+        """Every item, hidden ones too, in the order stored (category labels are the
+        first stored), each with the keys it is recognised by; `category` is the
+        source's own, `category_override` the one set by hand."""
+        keys: dict[str, list[str]] = defaultdict(list)
+        for item_id, key in self._db.execute("SELECT item_id, key FROM item_keys ORDER BY rowid"):
+            keys[item_id].append(key)
+        rows = self._db.execute(f"SELECT {', '.join(EXPORT_FIELDS)} FROM items ORDER BY rowid")
+        return [
+            {**dict(zip(EXPORT_FIELDS, row)), "hidden": bool(row[-1]), "keys": keys.get(row[0], [])}
+            for row in rows
+        ]
+
+    def import_rows(self, rows: Sequence[dict], *, authority: str) -> tuple[int, int]:
+        """Store exported rows verbatim (ids, offsets, times) in one transaction. A row
+        whose id or any of whose keys is known already is skipped, so nothing is ever
+        duplicated. Returns (added, skipped)."""
+        added = skipped = 0
+        with self.transaction() as db:
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('authority', ?)", (authority,))
+            rev = self._bump_rev(db)
+            for row in rows:
+                known = db.execute("SELECT 1 FROM items WHERE id = ?", (row["id"],)).fetchone() or any(
+                    db.execute("SELECT 1 FROM item_keys WHERE key = ?", (key,)).fetchone() for key in row["keys"]
+                )
+                if known:
+                    skipped += 1
+                    continue
+                parsed = ParsedItem(row["title"], date.fromisoformat(row["date"]), row["category"], row["summary"], row["url"])
+                db.execute(
+                    f"INSERT INTO items ({', '.join(EXPORT_FIELDS)}, content_hash, rev)"
+                    f" VALUES ({', '.join('?' * (len(EXPORT_FIELDS) + 2))})",
+                    [*(row[name] for name in EXPORT_FIELDS[:-1]), int(row["hidden"]), _content_hash(parsed), rev],
+                )
+                db.executemany("INSERT OR IGNORE INTO item_keys VALUES (?, ?)", [(key, row["id"]) for key in row["keys"]])
+                added += 1
+        return added, skipped
+
+    def backup(self, target: Path) -> None:
+        """Copy the archive to `target` with SQLite's online backup: the last committed
+        state, consistent even while another connection is writing."""
+        destination = sqlite3.connect(target)
+        try:
+            self._db.backup(destination)
+        finally:
+            destination.close()
+
+    def integrity_check(self) -> list[str]:
+        """SQLite's own check of the file: ['ok'] when sound."""
+        return [message for (message,) in self._db.execute("PRAGMA integrity_check")]
+
+    def record_run(self, record: RunRecord) -> None:
+        """Remember what a run, ingest or build did (the newest 1000 are kept)."""
+        with self.transaction() as db:
+            db.execute(f"INSERT INTO runs ({RunRecord.COLUMNS}) VALUES ({', '.join('?' * 11)})",
+                       [getattr(record, name) for name in RunRecord.COLUMNS.split(", ")])
+            db.execute("DELETE FROM runs WHERE rowid <= (SELECT MAX(rowid) FROM runs) - 1000")
+
+    def runs(self, *, limit: int = 20) -> list[RunRecord]:
+        """The latest runs, newest first."""
+        rows = self._db.execute(f"SELECT {RunRecord.COLUMNS} FROM runs ORDER BY rowid DESC LIMIT ?", (limit,))
+        return [RunRecord(*row[:8], bool(row[8]), *row[9:]) for row in rows]
+
+    def problems_remembered(self) -> list[tuple[str, int, str | None, str]]:
+        """(source, line, message, first seen) of the problems `run` has reported."""
+        return list(self._db.execute(
+            "SELECT source, line, message, first_seen FROM problems_seen ORDER BY source, line"
+        ))
 
 
 @dataclass(frozen=True, slots=True)
@@ -525,6 +734,31 @@ class SendRecord:
     refused: int
     message_id: str | None
     sent_at: str
+
+
+EXPORT_FIELDS = (
+    "id", "title", "date", "category", "category_override", "summary", "url", "source",
+    "day_offset", "published", "updated", "first_seen", "hidden",
+)  # `hidden` last: stored as 0/1, exported as a boolean
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """What one run, ingest or build did; times are RFC 3339 strings."""
+
+    command: str  # 'run' | 'ingest' | 'build'
+    started: str
+    finished: str
+    added: int = 0
+    edited: int = 0
+    written: int = 0
+    removed: int = 0
+    failed: str | None = None  # the names of the sources that failed, comma-separated
+    ok: bool = True
+    exit_code: int = 0
+    error: str | None = None
+
+    COLUMNS = "command, started, finished, added, edited, written, removed, failed, ok, exit_code, error"
 
 
 def _row_to_item(row: Iterable) -> Item:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -206,10 +208,40 @@ def ingest_locations(
     """`feedletter ingest`: files and URLs of every kind, the kind recognised from the
     content unless given. Everything is read and parsed first, then stored in one
     transaction."""
+    agent = user_agent(settings)
+    with paused_gc():
+        named = _read_locations(locations, source=source, kind=kind, agent=agent)
+    problems = tuple(problem for _, result in named for problem in result.problems)
+    parsed = sum(len(result.items) for _, result in named)
+    notes = encoding_notes([result for _, result in named])
+    if strict and problems:
+        return IngestOutcome(IngestReport(), problems, parsed, notes)
+    with run_lock(lock_path(settings), wait=settings.lock_wait), paused_gc():
+        with Archive.open(settings.archive) as archive:
+            report = archive.ingest(
+                [(name, result.items) for name, result in named],
+                now=now, zone=settings.timezone, authority=settings.meta.id_authority,
+            )
+    return IngestOutcome(report, problems, parsed, notes)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cycle collector while bulk-reading items: they form no cycles, and its
+    passes over hundreds of thousands of young objects cost a third of the parse time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _read_locations(locations: Sequence[str], *, source: str | None, kind: str | None, agent: str):
     from feeds.fetch import Fetched, fetch, is_url
     from feeds.sources import detect_kind
 
-    agent = user_agent(settings)
     named: list[tuple[str, ParseResult]] = []
     for location in locations:
         if is_url(location):
@@ -225,18 +257,7 @@ def ingest_locations(
         else:
             result = parse_fetched(Fetched(str(path), data), kind=wanted, source=str(path))
         named.append((source or path.name, require_items(result)))
-    problems = tuple(problem for _, result in named for problem in result.problems)
-    parsed = sum(len(result.items) for _, result in named)
-    notes = encoding_notes([result for _, result in named])
-    if strict and problems:
-        return IngestOutcome(IngestReport(), problems, parsed, notes)
-    with run_lock(lock_path(settings), wait=settings.lock_wait):
-        with Archive.open(settings.archive) as archive:
-            report = archive.ingest(
-                [(name, result.items) for name, result in named],
-                now=now, zone=settings.timezone, authority=settings.meta.id_authority,
-            )
-    return IngestOutcome(report, problems, parsed, notes)
+    return named
 
 
 @dataclass(frozen=True, slots=True)
