@@ -24,9 +24,23 @@ def utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
+def _stray_nuls(data: bytes) -> bool:
+    """UTF-8 text with a few NULs (removed later as characters XML forbids), not binary."""
+    sample = data[:_SAMPLE]
+    controls = sum(sample.count(byte) for byte in range(9))
+    if controls > 8 and controls * 100 > len(sample):
+        return False
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.start >= len(sample) - 3  # a character cut by the sample's end
+    return True
+
+
 def decode(data: bytes, *, source: str, charset: str | None = None) -> tuple[str | None, str, Problem | None]:
     """(text, encoding used, problem). A BOM wins, then UTF-16 recognised by its NUL
-    pattern, then the declared charset, then UTF-8. Undecodable or binary data is a
+    pattern, then the declared charset, then UTF-8. NULs make bytes binary unless
+    they are a few strays in UTF-8 text. Undecodable or binary data is a
     problem with its line, never silent mojibake."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -42,7 +56,8 @@ def decode(data: bytes, *, source: str, charset: str | None = None) -> tuple[str
                 return data.decode(encoding), f"{encoding.upper()} (no byte order mark)", None
             except UnicodeDecodeError:
                 pass
-        return None, "binary", Problem(source, 1, "binary data, expected text")
+        if not _stray_nuls(data):
+            return None, "binary", Problem(source, 1, "binary data, expected text")
     for encoding in filter(None, (charset, "utf-8")):
         try:
             return data.decode(encoding), encoding.upper(), None
