@@ -21,8 +21,9 @@ _TEMPORARY = re.compile(r"\.[^/]+\.[A-Za-z0-9]+\.[a-z0-9_]{8}")  # tempfile.mkst
 
 
 class Output:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, *, dry_run: bool = False):
         self.root = root
+        self.dry_run = dry_run  # compare and report as usual, but write and remove nothing
 
     def path(self, relative: str) -> Path:
         """The file for a relative output name; never outside the root."""
@@ -41,6 +42,8 @@ class Output:
             pass
         except OSError as error:
             raise OutputError(f"{target}: cannot read ({error.strerror})") from None
+        if self.dry_run:
+            return True
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
@@ -58,8 +61,22 @@ class Output:
             raise OutputError(f"{target}: cannot write ({error.strerror})") from None
         return True
 
+    def existing(self, *folders: str) -> set[str]:
+        """The output names of the files directly inside the given folders: one
+        directory listing instead of a stat per file."""
+        names: set[str] = set()
+        for folder in folders:
+            try:
+                with os.scandir(self.path(folder)) as entries:
+                    names.update(f"{folder}/{entry.name}" for entry in entries if entry.is_file())
+            except FileNotFoundError:
+                pass
+        return names
+
     def remove(self, relative: str) -> bool:
         """Delete an output that is no longer produced; True if it existed."""
+        if self.dry_run:
+            return self.path(relative).exists()
         try:
             self.path(relative).unlink()
         except FileNotFoundError:
@@ -75,7 +92,8 @@ class Output:
         removed = []
         for path in sorted(self.root.rglob(".*")) if self.root.is_dir() else ():
             if path.is_file() and _TEMPORARY.fullmatch(path.name):
-                path.unlink(missing_ok=True)
+                if not self.dry_run:
+                    path.unlink(missing_ok=True)
                 removed.append(path.relative_to(self.root).as_posix())
         return removed
 

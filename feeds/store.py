@@ -109,6 +109,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     ALTER TABLE problems_seen ADD COLUMN message TEXT;
     """,
+    # 6: the newest items of each category without sorting the whole archive
+    """
+    CREATE INDEX items_by_category ON items (COALESCE(category_override, category), date, day_offset);
+    """,
 )
 
 
@@ -458,28 +462,36 @@ class Archive:
         return [_row_to_item(row) for row in rows]
 
     def newest_by_category(self, limit: int, *, until: date) -> dict[str, list[Item]]:
-        """Category key -> its newest visible items (at most `limit`), in one pass."""
-        rows = self._db.execute(
-            f"SELECT {self._COLUMNS} FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY {self._CATEGORY}"
-            " ORDER BY date DESC, day_offset DESC, id) AS n FROM items"
-            f" WHERE date <= ? AND hidden = 0 AND {self._CATEGORY} IS NOT NULL) WHERE n <= ?",
-            (until.isoformat(), limit),
-        )
+        """Category key -> its newest visible items (at most `limit`)."""
+        spellings = [row[0] for row in self._db.execute(
+            f"SELECT DISTINCT {self._CATEGORY} FROM items WHERE {self._CATEGORY} IS NOT NULL"
+        )]
         found: dict[str, list[Item]] = {}
-        for row in rows:  # spellings of one category ("Co-operators", "Cooperators") merge here
-            found.setdefault(category_key(row[3]), []).append(_row_to_item(row))
+        for spelling in spellings:  # "Co-operators" and "Cooperators" merge under one key
+            rows = self._db.execute(
+                f"SELECT {self._COLUMNS} FROM items WHERE {self._CATEGORY} = ? AND date <= ?"
+                " AND hidden = 0 ORDER BY date DESC, day_offset DESC, id LIMIT ?",
+                (spelling, until.isoformat(), limit),
+            )
+            found.setdefault(category_key(spelling), []).extend(_row_to_item(row) for row in rows)
         return {
             key: sorted(items, key=lambda item: (item.published, item.id), reverse=True)[:limit]
             for key, items in sorted(found.items())
+            if items
         }
 
     def build_state(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT part, fingerprint FROM build_state"))
 
     def save_build_state(self, state: dict[str, str]) -> None:
+        """Replace the build state, writing only the parts that differ."""
         with self.transaction() as db:
-            db.execute("DELETE FROM build_state")
-            db.executemany("INSERT INTO build_state VALUES (?, ?)", sorted(state.items()))
+            old = dict(db.execute("SELECT part, fingerprint FROM build_state"))
+            db.executemany("DELETE FROM build_state WHERE part = ?", [(p,) for p in sorted(old.keys() - state.keys())])
+            db.executemany(
+                "INSERT OR REPLACE INTO build_state VALUES (?, ?)",
+                sorted((p, v) for p, v in state.items() if old.get(p) != v),
+            )
 
     def count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM items").fetchone()[0]
@@ -489,9 +501,10 @@ class Archive:
         rename it (the label names the category's feed file)."""
         labels: dict[str, str] = {}
         rows = self._db.execute(
-            f"SELECT {self._CATEGORY} FROM items WHERE {self._CATEGORY} IS NOT NULL ORDER BY rowid"
+            f"SELECT {self._CATEGORY} AS spelling, MIN(rowid) AS first FROM items"
+            " WHERE spelling IS NOT NULL GROUP BY spelling ORDER BY first"
         )
-        for (category,) in rows:
+        for category, _first in rows:
             labels.setdefault(category_key(category), category)
         return labels
 

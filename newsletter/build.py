@@ -61,12 +61,13 @@ def site_fingerprint(settings: Settings) -> str:
     return digest.hexdigest()
 
 
-def build(settings: Settings, archive: Archive, *, today: date) -> BuildReport:
-    """Bring the output directory up to date with the archive (caller holds the lock)."""
+def build(settings: Settings, archive: Archive, *, today: date, dry_run: bool = False) -> BuildReport:
+    """Bring the output directory up to date with the archive (caller holds the lock).
+    `dry_run`: report what would be written and removed, and write nothing."""
     from .pages import index_page, issue_page
     from .render import make_environment
 
-    output = Output(settings.output)
+    output = Output(settings.output, dry_run=dry_run)
     output.remove_temporaries()  # left by a run killed mid-write
     meta = settings.meta
     fingerprints = archive.month_fingerprints(until=today)
@@ -78,6 +79,7 @@ def build(settings: Settings, archive: Archive, *, today: date) -> BuildReport:
         visible, rev = fingerprints[key]
         return f"{visible}/{rev}|{neighbours.get(key)}"
 
+    existing = output.existing("issues", "feeds/archive")
     previous = _month_states(state)
     if state.get("site") != site:  # config, templates or feedletter changed: redo every month
         previous = {key: {**value, "state": None} for key, value in previous.items()}
@@ -85,7 +87,7 @@ def build(settings: Settings, archive: Archive, *, today: date) -> BuildReport:
         key
         for key in sorted(fingerprints, reverse=True)
         if previous.get(key, {}).get("state") != month_state(key)
-        or not all(output.path(name).exists() for name in previous[key]["files"])
+        or not existing.issuperset(previous[key]["files"])
     ]
     environment = make_environment(settings.templates)
     entries = {key: value["entry"] for key, value in previous.items() if key in fingerprints and value["entry"]}
@@ -126,9 +128,10 @@ def build(settings: Settings, archive: Archive, *, today: date) -> BuildReport:
 
     new_states["site-wide"] = {"state": "", "files": sorted(files), "entry": None}
     removed = _remove_stale(output, previous, new_states)
-    archive.save_build_state(
-        {"site": site, **{f"month:{key}": json.dumps(value, sort_keys=True) for key, value in new_states.items()}}
-    )
+    if not dry_run:
+        archive.save_build_state(
+            {"site": site, **{f"month:{key}": json.dumps(value, sort_keys=True) for key, value in new_states.items()}}
+        )
     total = sum(visible for visible, _rev in fingerprints.values())
     return BuildReport(total, len(fingerprints), len(dirty), tuple(sorted(written)), tuple(removed))
 
