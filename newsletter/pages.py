@@ -46,7 +46,7 @@ def issue_page(
     issue = plan_issue(month, settings)
     if issue.is_empty:
         return None
-    rendered = render_issue(env, _context(issue, settings, meta, web_copy=True))
+    rendered = render_issue(env, _context(issue, settings, meta, web_copy=True), text=False)
     return rendered.html.encode("utf-8"), index_entry(issue, issue_url(meta, issue.key))
 
 

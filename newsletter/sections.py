@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 from dataclasses import dataclass
 
 from feeds.model import Item, Month, category_key, normalise_space, normalise_title, slugify
@@ -77,20 +78,31 @@ def is_excluded(item: Item, settings: NewsletterSettings) -> bool:
     return any(fnmatch.fnmatchcase(title, pattern.casefold()) for pattern in settings.exclude_titles)
 
 
+@functools.lru_cache(maxsize=8)
+def _section_keys(specs: tuple[SectionSpec, ...]) -> tuple[dict[str, int], tuple[tuple[str, ...], ...]]:
+    """Category key -> first section naming it, and each section's normalised keywords:
+    computed once per configuration, not once per item."""
+    by_category: dict[str, int] = {}
+    for index, spec in enumerate(specs):
+        for category in spec.categories:
+            by_category.setdefault(category_key(category), index)
+    keywords = tuple(tuple(normalise_title(keyword) for keyword in spec.keywords) for spec in specs)
+    return by_category, keywords
+
+
 def section_index(item: Item, specs: tuple[SectionSpec, ...]) -> int | None:
     """The section an item belongs to: by category key; without a category (or with one no section
     names) by the longest matching title keyword; else the catch-all section; else None."""
+    by_category, keywords = _section_keys(specs)
     if item.category:
-        key = category_key(item.category)
-        for index, spec in enumerate(specs):
-            if any(category_key(c) == key for c in spec.categories):
-                return index
-    title = normalise_title(item.title)
+        index = by_category.get(category_key(item.category))
+        if index is not None:
+            return index
+    title = f" {normalise_title(item.title)} "
     best: tuple[int, int] | None = None  # (keyword length, -index)
-    for index, spec in enumerate(specs):
-        for keyword in spec.keywords:
-            word = normalise_title(keyword)
-            if word and f" {word} " in f" {title} ":
+    for index, words in enumerate(keywords):
+        for word in words:
+            if word and f" {word} " in title:
                 candidate = (len(word), -index)
                 if best is None or candidate > best:
                     best = candidate
