@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -128,11 +129,12 @@ def normalise_space(text: str) -> str:
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
+@functools.lru_cache(maxsize=1 << 17)  # parsing and storing a page ask for the same titles
 def normalise_title(title: str) -> str:
     """The form of a title used to recognise the same item again: case, accents of
     punctuation, quotes, dashes and spacing do not matter."""
     text = unicodedata.normalize("NFKC", title).casefold()
-    return " ".join(_NOT_WORD.sub(" ", text).split())
+    return _NOT_WORD.sub(" ", text).strip()
 
 
 def category_key(category: str) -> str:

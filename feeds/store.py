@@ -185,6 +185,7 @@ class Archive:
             connection = sqlite3.connect(path, timeout=30, isolation_level=None)
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = NORMAL")
+            connection.execute("PRAGMA cache_size = -65536")  # 64 MB: bulk ingests touch many index pages
             connection.execute("PRAGMA foreign_keys = ON")
             archive = cls(connection, path)
             archive._migrate()
@@ -309,12 +310,16 @@ class Archive:
             else:
                 new_by_day[item.date].append((key, item))
         bases = self._day_offsets(db, new_by_day)
+        seen = _rfc3339(now)
         rows, keys = [], []
         for day, day_items in new_by_day.items():
+            start = datetime.combine(day, time(), zone)
+            base = bases.get(day.isoformat(), 0)
             # Listing order is newest first: the top item of a day gets the latest time.
             for position, (key, item) in enumerate(day_items):
-                offset = bases.get(day.isoformat(), 0) + len(day_items) - position
-                row = self._new_row(source, key, item, offset, now, zone, authority)
+                offset = base + len(day_items) - position
+                published = _rfc3339(start + timedelta(seconds=offset))
+                row = self._new_row(source, key, item, offset, published, seen, authority)
                 rows.append(row)
                 keys.append((key, row[0]))
                 if item.guid:
@@ -373,8 +378,7 @@ class Archive:
             found.update(rows)
         return found
 
-    def _new_row(self, source, key: str, item: ParsedItem, offset, now, zone, authority) -> tuple:
-        published = _rfc3339(datetime.combine(item.date, time(), zone) + timedelta(seconds=offset))
+    def _new_row(self, source, key: str, item: ParsedItem, offset, published, seen, authority) -> tuple:
         return (
             mint_id(authority, item.title, item.date, key=key),
             item.title,
@@ -386,7 +390,7 @@ class Archive:
             offset,
             published,
             published,
-            _rfc3339(now),
+            seen,
             _content_hash(item),
             self._rev,
         )
