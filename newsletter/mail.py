@@ -11,6 +11,7 @@ from email.policy import SMTP
 from email.utils import format_datetime, getaddresses
 
 from feeds.errors import ConfigError
+from feeds.sanitise import strip as strip_forbidden
 
 # CRLF line ends, 7-bit safe bodies (quoted-printable/base64 chosen by the email package, so no
 # line exceeds 998 characters whatever the HTML looks like), headers folded at 78.
@@ -18,8 +19,9 @@ POLICY = SMTP.clone(cte_type="7bit")
 
 
 def one_line(value: str) -> str:
-    """Header text on one line: CR, LF and every other run of whitespace become one space."""
-    return " ".join(str(value).split())
+    """Header text on one line: CR, LF and every other run of whitespace become one space;
+    control characters (those XML 1.0 forbids) are removed."""
+    return " ".join(strip_forbidden(str(value)).split())
 
 
 def _address(value: str, what: str) -> str:
@@ -69,8 +71,9 @@ def build_message(
     if date.tzinfo is None or date.utcoffset() is None:
         raise ValueError("build_message needs an aware datetime for Date")
     sender = _address(from_addr, "from")
+    subject = one_line(subject)
     msg = EmailMessage(policy=POLICY)
-    msg["Subject"] = one_line(subject)
+    msg["Subject"] = subject
     msg["From"] = sender
     if to_addr:
         msg["To"] = _address(to_addr, "to")

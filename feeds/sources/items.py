@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from ..model import ParsedItem, ParseResult, Problem, normalise_space, normalise_title
 from ..parse import parse_date, plausible
+from ..sanitise import FORBIDDEN, describe, strip
 from .listing import decode_text
 
 FIELDS = ("title", "date", "category", "summary", "url")
@@ -93,6 +94,12 @@ def read_row(row: Any, *, line: int, source: str) -> tuple[ParsedItem | None, li
     problems: list[Problem] = []
     if not isinstance(row, Mapping):
         return None, [Problem(source, line, "an item must be a table/object with title and date; row skipped")]
+    found = [char for key in FIELDS if isinstance(row.get(key), str) for char in FORBIDDEN.findall(row[key])]
+    if found:  # before any whitespace is collapsed, so form feeds and the like are told too
+        row = {key: strip(value) if isinstance(value, str) else value for key, value in row.items()}
+        title = normalise_space(row["title"]) if isinstance(row.get("title"), str) else ""
+        what = f"from item {title!r}" if title else "; the item has no title left"
+        problems.append(Problem(source, line, f"{describe(found)} {what}".replace(" ;", ";")))
     for key in sorted(set(row) - set(FIELDS)):
         problems.append(Problem(source, line, f"unknown key {key!r} ignored (known: {', '.join(FIELDS)})"))
     title = row.get("title")
