@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from feeds.store import Archive, IngestReport
 
 from .build import BuildReport
 from .config import Settings
+from .runlog import recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,7 @@ class IngestOutcome:
     problems: tuple[Problem, ...] = ()
     parsed: int = 0
     notes: tuple[str, ...] = ()  # told with -v: e.g. a file read as UTF-16
+    titles: dict[str, str] = field(default_factory=dict)  # --dry-run: id -> title of new and edited items
 
 
 def read_text(path: Path, data: bytes | None = None) -> tuple[str, str]:
@@ -58,6 +60,7 @@ def require_items(result: ParseResult) -> ParseResult:
     return result
 
 
+@recorded("ingest")
 def ingest(
     settings: Settings,
     paths: Sequence[Path],
@@ -85,20 +88,47 @@ def lock_path(settings: Settings) -> Path:
     return settings.archive.with_name(settings.archive.name + ".lock")
 
 
-def build(settings: Settings, *, now: datetime) -> BuildReport:
-    """Bring every feed and page up to date, under the run lock."""
+@contextmanager
+def writing_archive(settings: Settings, *, dry_run: bool = False) -> Iterator[Archive]:
+    """The archive for a use case that writes to it, under the run lock. A dry run takes
+    no lock and keeps nothing: its writes happen in a rehearsal that is rolled back (in a
+    throwaway archive when there is none yet), so it can report what they would do."""
+    if not dry_run:
+        with run_lock(lock_path(settings), wait=settings.lock_wait), Archive.open(settings.archive) as archive:
+            yield archive
+        return
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="feedletter-dry-run-") as scratch:
+        path = settings.archive if settings.archive.exists() else Path(scratch) / "archive.db"
+        with Archive.open(path) as archive, archive.rehearsal():
+            yield archive
+
+
+def changed_titles(archive: Archive, report: IngestReport) -> dict[str, str]:
+    """id -> title of the items an ingest added or edited (what a dry run shows)."""
+    wanted = set(report.added) | set(report.edited)
+    return {item.id: item.title for item in archive.listing(include_hidden=True) if item.id in wanted}
+
+
+@recorded("build")
+def build(settings: Settings, *, now: datetime, dry_run: bool = False) -> BuildReport:
+    """Bring every feed and page up to date, under the run lock. A dry run reports
+    what would be written and removed, and touches nothing (so it takes no lock)."""
+    if dry_run:
+        return build_unlocked(settings, now=now, dry_run=True)
     with run_lock(lock_path(settings), wait=settings.lock_wait):
         return build_unlocked(settings, now=now)
 
 
-def build_unlocked(settings: Settings, *, now: datetime) -> BuildReport:
+def build_unlocked(settings: Settings, *, now: datetime, dry_run: bool = False) -> BuildReport:
     """The build for a caller that already holds the run lock; items dated after
     today (in the site's timezone) are held back."""
     from .build import build as build_site
 
     today = now.astimezone(settings.timezone).date()
     with Archive.open(settings.archive, create=False) as archive:
-        return build_site(settings, archive, today=today)
+        return build_site(settings, archive, today=today, dry_run=dry_run)
 
 
 def last_complete_month(now: datetime, settings: Settings) -> str:
@@ -196,6 +226,7 @@ def _read_local(path: Path) -> bytes:
         raise SourceError(f"{path}: cannot read ({error.strerror})") from None
 
 
+@recorded("ingest")
 def ingest_locations(
     settings: Settings,
     locations: Sequence[str],
@@ -204,6 +235,7 @@ def ingest_locations(
     strict: bool = False,
     source: str | None = None,
     kind: str | None = None,
+    dry_run: bool = False,
 ) -> IngestOutcome:
     """`feedletter ingest`: files and URLs of every kind, the kind recognised from the
     content unless given. Everything is read and parsed first, then stored in one
@@ -216,13 +248,13 @@ def ingest_locations(
     notes = encoding_notes([result for _, result in named])
     if strict and problems:
         return IngestOutcome(IngestReport(), problems, parsed, notes)
-    with run_lock(lock_path(settings), wait=settings.lock_wait), paused_gc():
-        with Archive.open(settings.archive) as archive:
-            report = archive.ingest(
-                [(name, result.items) for name, result in named],
-                now=now, zone=settings.timezone, authority=settings.meta.id_authority,
-            )
-    return IngestOutcome(report, problems, parsed, notes)
+    with writing_archive(settings, dry_run=dry_run) as archive, paused_gc():
+        report = archive.ingest(
+            [(name, result.items) for name, result in named],
+            now=now, zone=settings.timezone, authority=settings.meta.id_authority,
+        )
+        titles = changed_titles(archive, report) if dry_run else {}
+    return IngestOutcome(report, problems, parsed, notes, titles)
 
 
 @contextmanager
@@ -275,6 +307,7 @@ class RunReport:
     sources: tuple[SourceReport, ...]
     ingest: IngestReport
     build: "BuildReport"  # newsletter.build.BuildReport
+    titles: dict[str, str] = field(default_factory=dict)  # --dry-run: id -> title of new and edited items
 
     @property
     def failed(self) -> tuple[SourceReport, ...]:
@@ -313,53 +346,55 @@ def _read_source(source, state, *, agent: str):
     return outcome, result
 
 
-def run(settings: Settings, *, now: datetime, verbose: bool = False) -> RunReport:
+@recorded("run")
+def run(settings: Settings, *, now: datetime, verbose: bool = False, dry_run: bool = False) -> RunReport:
     """The cron job: under the run lock, read every configured source (a failing one is
     reported and the others go on), store all their items in one transaction, remember
     what each source answered, then build. `verbose` only changes what the caller prints;
-    the report holds everything."""
+    the report holds everything. A dry run reads the sources and reports what would
+    change, keeping nothing (see writing_archive)."""
     from feeds.store import SourceOutcome
 
     agent = user_agent(settings)
     reports: list[SourceReport] = []
     outcomes: list[SourceOutcome] = []
     fresh: list[tuple[str, ParseResult]] = []
-    with run_lock(lock_path(settings), wait=settings.lock_wait):
-        with Archive.open(settings.archive) as archive:
-            states = archive.source_states()
-            for source in settings.sources:
-                try:
-                    outcome, result = _read_source(source, states.get(source.name), agent=agent)
-                except FeedletterError as error:
-                    message = str(error)
-                except Exception as error:  # a parser bug must not stop the other sources
-                    message = f"unexpected {type(error).__name__}: {error}"
+    with writing_archive(settings, dry_run=dry_run) as archive:
+        states = archive.source_states()
+        for source in settings.sources:
+            try:
+                outcome, result = _read_source(source, states.get(source.name), agent=agent)
+            except FeedletterError as error:
+                message = str(error)
+            except Exception as error:  # a parser bug must not stop the other sources
+                message = f"unexpected {type(error).__name__}: {error}"
+            else:
+                outcomes.append(outcome)
+                if result is None:
+                    reports.append(SourceReport(source.name, outcome.status))
                 else:
-                    outcomes.append(outcome)
-                    if result is None:
-                        reports.append(SourceReport(source.name, outcome.status))
-                    else:
-                        fresh.append((source.name, result))
-                    continue
-                outcomes.append(SourceOutcome(source.name, source.location, "failed", error=message))
-                reports.append(SourceReport(source.name, "failed", error=message))
-            report = IngestReport()
-            if fresh:
-                report = archive.ingest(
-                    [(name, result.items) for name, result in fresh],
-                    now=now, zone=settings.timezone, authority=settings.meta.id_authority,
-                )
-            archive.record_sources(outcomes, now=now)  # after the items: see record_sources
-            statuses = {outcome.name: outcome.status for outcome in outcomes}
-            for name, result in fresh:
-                new = archive.remember_problems(name, result.problems, now=now)
-                reports.append(SourceReport(name, statuses[name], len(result.items), result.problems, tuple(new)))
-            from .build import build as build_site  # the lock is ours already: no second take
+                    fresh.append((source.name, result))
+                continue
+            outcomes.append(SourceOutcome(source.name, source.location, "failed", error=message))
+            reports.append(SourceReport(source.name, "failed", error=message))
+        report = IngestReport()
+        if fresh:
+            report = archive.ingest(
+                [(name, result.items) for name, result in fresh],
+                now=now, zone=settings.timezone, authority=settings.meta.id_authority,
+            )
+        archive.record_sources(outcomes, now=now)  # after the items: see record_sources
+        statuses = {outcome.name: outcome.status for outcome in outcomes}
+        for name, result in fresh:
+            new = archive.remember_problems(name, result.problems, now=now)
+            reports.append(SourceReport(name, statuses[name], len(result.items), result.problems, tuple(new)))
+        from .build import build as build_site  # the lock is ours already: no second take
 
-            built = build_site(settings, archive, today=now.astimezone(settings.timezone).date())
+        built = build_site(settings, archive, today=now.astimezone(settings.timezone).date(), dry_run=dry_run)
+        titles = changed_titles(archive, report) if dry_run else {}
     order = {source.name: position for position, source in enumerate(settings.sources)}
     reports.sort(key=lambda r: order.get(r.name, 0))
-    return RunReport(tuple(reports), report, built)
+    return RunReport(tuple(reports), report, built, titles)
 
 
 # -- sending the issue (feedletter newsletter --send) -------------------------------------

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import click
 
+import feeds
 from feeds.errors import FeedletterError
 
 
@@ -53,7 +54,9 @@ def _parse_now(_ctx, _param, value: str | None) -> datetime | None:
 @click.option("--verbose", "-v", count=True, help="Say what was done.")
 @click.option("--now", callback=_parse_now, hidden=True, expose_value=True,
               help="Pretend the run happens at this ISO date-time (tests, replays).")
-@click.version_option(package_name="feedletter")
+@click.version_option(package_name="feedletter", message="%(prog)s %(version)s" + "".join(
+    f"\n{name}: {where}".replace("%", "%%") for name, where in (("feeds", Path(feeds.__file__).parent),
+                                                                ("newsletter", Path(__file__).parent))))
 @click.pass_context
 def cli(ctx: click.Context, config: str | None, verbose: int, now: datetime | None) -> None:
     """Turn news listing pages into an archive, feeds and a monthly newsletter."""
@@ -134,13 +137,18 @@ def _result_json(result) -> dict:
 @click.option("--source", metavar="NAME", help="Source name to record (default: the file name or URL).")
 @click.option("--kind", type=click.Choice(["auto", "listing", "html", "feed", "items"]), default="auto",
               show_default=True, help="What the inputs are (default: recognised from the content).")
+@click.option("--dry-run", is_flag=True, help="Say which items would be new or edited; store nothing.")
 @click.pass_obj
-def ingest(obj: Context, files: tuple[str, ...], strict: bool, source: str | None, kind: str) -> None:
+def ingest(obj: Context, files: tuple[str, ...], strict: bool, source: str | None, kind: str,
+           dry_run: bool) -> None:
     """Read FILES or URLs (listing text, HTML page, RSS/Atom/JSON feed, items file) and
     add their items to the archive (one transaction)."""
     from .app import ingest_locations
 
-    outcome = ingest_locations(obj.settings, files, now=obj.now, strict=strict, source=source, kind=kind)
+    outcome = ingest_locations(obj.settings, files, now=obj.now, strict=strict, source=source, kind=kind,
+                               dry_run=dry_run)
+    if dry_run:
+        _tell_dry_run(outcome.report, outcome.titles)
     for note in outcome.notes:
         obj.say(note)
     for problem in outcome.problems:
@@ -155,12 +163,16 @@ def ingest(obj: Context, files: tuple[str, ...], strict: bool, source: str | Non
 
 
 @cli.command()
+@click.option("--dry-run", is_flag=True, help="Say which files would be written or removed; write nothing.")
 @click.pass_obj
-def build(obj: Context) -> None:
+def build(obj: Context, dry_run: bool) -> None:
     """Write every feed and page whose bytes changed."""
     from .app import build as build_site
 
-    report = build_site(obj.settings, now=obj.now)
+    report = build_site(obj.settings, now=obj.now, dry_run=dry_run)
+    if dry_run:
+        _tell_dry_run(None, {}, report)
+        return
     if not report.items:
         obj.say("the archive holds no items yet: nothing to build")
         return
@@ -279,16 +291,19 @@ def serve(obj: Context, directory: Path | None, host: str, port: int) -> None:
 
 
 @cli.command()
+@click.option("--dry-run", is_flag=True, help="Read the sources and say what would change; keep and write nothing.")
 @click.pass_obj
 @click.pass_context
-def run(ctx: click.Context, obj: Context) -> None:
+def run(ctx: click.Context, obj: Context, dry_run: bool) -> None:
     """The cron job: read every configured source, store their items, then build.
 
     Silent on success. A failing source prints one line and the others go on; the exit
     status is then 1. A listing problem is told the first time it is seen (-v: always)."""
     from .app import run as run_sources
 
-    report = run_sources(obj.settings, now=obj.now, verbose=bool(obj.verbose))
+    report = run_sources(obj.settings, now=obj.now, verbose=bool(obj.verbose), dry_run=dry_run)
+    if dry_run:
+        _tell_dry_run(report.ingest, report.titles, report.build)
     for source in report.sources:
         if source.error is not None:
             click.echo(f"feedletter: source {source.name}: {source.error}", err=True)
@@ -311,17 +326,24 @@ def run(ctx: click.Context, obj: Context) -> None:
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_obj
-def status(obj: Context) -> None:
-    """What the last runs did: each source's last success and failure, and the sends."""
-    from feeds.store import Archive
+def status(obj: Context, as_json: bool) -> None:
+    """What the last runs did: when, what they ingested and wrote, each source's last
+    success and failure, the problems `run` remembered, and the sends."""
+    from .runlog import describe_run, status as read_status
 
-    with Archive.open(obj.settings.archive, create=False) as archive:
-        states = archive.source_states()
-        sends = archive.sends()
-    configured = [source.name for source in obj.settings.sources]
-    for name in configured + sorted(set(states) - set(configured)):
-        state = states.get(name)
+    report = read_status(obj.settings)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+        return
+    last = report.last("run", "ingest", "build")
+    click.echo(f"last: {describe_run(last)}" if last else "last: no run, ingest or build recorded yet")
+    for command in ("run", "ingest", "build"):
+        earlier = report.last(command)
+        if earlier is not None and earlier is not last:
+            click.echo(f"last {command}: {describe_run(earlier)}")
+    for name, state in report.sources:
         if state is None:
             click.echo(f"{name}: never run")
             continue
@@ -329,9 +351,147 @@ def status(obj: Context) -> None:
         if state.last_failure:
             line += f"; failed {state.last_failure}: {state.last_error}"
         click.echo(line)
-    for send in sends[-12:]:
+    for source, line, message, first_seen in report.problems:
+        click.echo(f"problem {source}:{line}: {message or '(told before this feedletter kept the text)'} "
+                   f"(since {first_seen})")
+    for send in report.sends[-12:]:
         click.echo(f"sent {send.issue} to {'the list' if send.kind == 'list' else 'a test address'} "
                    f"at {send.sent_at}: {send.recipients} accepted, {send.refused} refused")
+
+
+def _tell_dry_run(ingested, titles: dict[str, str], built=None) -> None:
+    """What a --dry-run would have done, on stdout (it is what the user asked for)."""
+    lines = []
+    for verb, ids in (("add", ingested.added if ingested else ()), ("edit", ingested.edited if ingested else ())):
+        if ids:
+            lines.append(f"would {verb} {len(ids)} item{'s' * (len(ids) != 1)}:")
+            lines += [f"  {item_id}  {titles.get(item_id, '')}".rstrip() for item_id in ids]
+    for verb, names in (("write", built.written if built else ()), ("remove", built.removed if built else ())):
+        if names:
+            lines.append(f"would {verb} {len(names)} file{'s' * (len(names) != 1)}:")
+            lines += [f"  {name}" for name in names]
+    click.echo("\n".join(lines) if lines else "would change nothing")
+
+
+# -- looking after the archive -------------------------------------------------------------
+
+
+def _month_option(_ctx, _param, value: str | None) -> str | None:
+    if value is not None and not _is_month(value):
+        raise click.BadParameter(f"{value!r} is not a month, expected YYYY-MM")
+    return value
+
+
+@cli.command()
+@click.option("--month", metavar="YYYY-MM", callback=_month_option, help="Only the items of this month.")
+@click.option("--category", "-C", metavar="C", help="Only this category (any spelling of it).")
+@click.option("--search", "-s", metavar="WORDS", help="Only items with every word in the title or summary.")
+@click.option("--hidden", is_flag=True, help="Include hidden items (flagged).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array.")
+@click.pass_obj
+def items(obj: Context, month: str | None, category: str | None, search: str | None, hidden: bool,
+          as_json: bool) -> None:
+    """List the archive's items, newest first: id, date, category, source, title. A table on
+    a terminal (ids shortened to their unique tail), tab-separated rows otherwise."""
+    from .care import list_items
+    from .item_table import items_json, items_table, items_tsv
+
+    found = list_items(obj.settings, month=month, category=category, search=search, include_hidden=hidden)
+    if as_json:
+        click.echo(json.dumps(items_json(found), ensure_ascii=False, indent=2))
+    elif sys.stdout.isatty():
+        import shutil
+
+        click.echo(items_table(found, shutil.get_terminal_size().columns))
+    elif found:
+        click.echo(items_tsv(found))
+
+
+@cli.command()
+@click.argument("ids", nargs=-1, required=True, metavar="ID...")
+@click.pass_obj
+def hide(obj: Context, ids: tuple[str, ...]) -> None:
+    """Take items out of every output (they stay in the archive; an ingest never brings
+    them back). ID: the whole id or any unique end of it. The next build changes only
+    the outputs that listed them."""
+    _set_hidden(obj, ids, hidden=True)
+
+
+@cli.command()
+@click.argument("ids", nargs=-1, required=True, metavar="ID...")
+@click.pass_obj
+def unhide(obj: Context, ids: tuple[str, ...]) -> None:
+    """Put hidden items back into the outputs at the next build."""
+    _set_hidden(obj, ids, hidden=False)
+
+
+def _set_hidden(obj: Context, ids: tuple[str, ...], *, hidden: bool) -> None:
+    from .care import set_hidden
+
+    changed, same = set_hidden(obj.settings, ids, hidden=hidden)
+    for item_id in changed:
+        obj.say(f"{'hidden' if hidden else 'shown'}: {item_id}")
+    for item_id in same:
+        obj.say(f"already {'hidden' if hidden else 'shown'}: {item_id}")
+
+
+@cli.command()
+@click.argument("item_id", metavar="ID")
+@click.argument("category")
+@click.pass_obj
+def recategorise(obj: Context, item_id: str, category: str) -> None:
+    """Put an item in CATEGORY (kept when its page is ingested again; naming the
+    page's own category again undoes it). Its entry counts as updated."""
+    from .care import recategorise as set_category
+
+    full, changed = set_category(obj.settings, item_id, category, now=obj.now)
+    obj.say(f"{full}: {'now in' if changed else 'already in'} {category}")
+
+
+@cli.command()
+@click.option("--format", "form", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.option("--output", "-o", metavar="FILE", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write to FILE instead of stdout.")
+@click.pass_obj
+def export(obj: Context, form: str, output: Path | None) -> None:
+    """The whole archive, hidden items too, in the order stored: for backups and other
+    tools; 'feedletter import' reads it back."""
+    from .care import export_archive
+
+    text = export_archive(obj.settings, form=form)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise FeedletterError(f"{output}: cannot write ({error.strerror})") from None
+    obj.say(f"exported to {output}")
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.pass_obj
+def import_(obj: Context, file: Path) -> None:
+    """Read an export (JSON or CSV) into the archive in one transaction, keeping ids and
+    times; items the archive has already are skipped, so nothing is duplicated."""
+    from .care import import_archive
+
+    report = import_archive(obj.settings, file)
+    obj.say(f"imported {report.added} items; {report.skipped} were in the archive already")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@click.pass_obj
+def backup(obj: Context, file: Path, force: bool) -> None:
+    """Copy the archive to FILE with SQLite's online backup: consistent even while a run
+    is going. To restore, point [paths] archive at the copy (or copy it back)."""
+    from .care import backup as copy_archive
+
+    copy_archive(obj.settings, file, force=force)
+    obj.say(f"backed up {obj.settings.archive} to {file} (integrity check: ok)")
 
 
 def main(argv: list[str] | None = None) -> None:
