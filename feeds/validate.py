@@ -175,8 +175,6 @@ def check_atom(path: str, data: bytes, *, now: datetime) -> list[Finding]:
     if root.find(f"{FH}archive") is not None:
         if not rels["current"]:
             report.error("MissingCurrentInArchive: archive document without a rel=\"current\" link")
-        if not (rels["prev-archive"] or rels["next-archive"]):
-            report.error("ArchiveIncomplete: fh:archive without prev-archive or next-archive links")
     for what in ("icon", "logo"):
         value = root.findtext(f"{ATOM}{what}")
         if value is not None and not is_absolute(value):

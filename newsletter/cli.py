@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,8 +20,9 @@ from feeds.errors import FeedletterError
 
 
 class Context:
-    def __init__(self, config: str | None, verbose: int, now: datetime | None):
+    def __init__(self, config: str | None, verbose: int, now: datetime | None, templates: str | None = None):
         self.config_flag = config
+        self.templates_flag = templates
         self.verbose = verbose
         self.now = now or datetime.now(timezone.utc)
         self._settings = None
@@ -30,7 +32,10 @@ class Context:
         if self._settings is None:
             from .config import config_path, load_settings
 
-            self._settings = load_settings(config_path(self.config_flag))
+            settings = load_settings(config_path(self.config_flag))
+            if self.templates_flag:  # the flag wins over the config file
+                settings = replace(settings, templates=Path(self.templates_flag).expanduser().resolve())
+            self._settings = settings
         return self._settings
 
     def say(self, message: str) -> None:
@@ -51,6 +56,8 @@ def _parse_now(_ctx, _param, value: str | None) -> datetime | None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "-c", metavar="FILE", envvar="FEEDLETTER_CONFIG",
               help="Config file (default: ./feedletter.toml; env FEEDLETTER_CONFIG).")
+@click.option("--templates", metavar="DIR", type=click.Path(file_okay=False),
+              help="Your templates, used before the default theme (overrides [paths] templates).")
 @click.option("--verbose", "-v", count=True, help="Say what was done.")
 @click.option("--now", callback=_parse_now, hidden=True, expose_value=True,
               help="Pretend the run happens at this ISO date-time (tests, replays).")
@@ -58,9 +65,9 @@ def _parse_now(_ctx, _param, value: str | None) -> datetime | None:
     f"\n{name}: {where}".replace("%", "%%") for name, where in (("feeds", Path(feeds.__file__).parent),
                                                                 ("newsletter", Path(__file__).parent))))
 @click.pass_context
-def cli(ctx: click.Context, config: str | None, verbose: int, now: datetime | None) -> None:
+def cli(ctx: click.Context, config: str | None, templates: str | None, verbose: int, now: datetime | None) -> None:
     """Turn news listing pages into an archive, feeds and a monthly newsletter."""
-    ctx.obj = Context(config, verbose, now)
+    ctx.obj = Context(config, verbose, now, templates)
 
 
 @cli.command()

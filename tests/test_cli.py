@@ -178,3 +178,20 @@ def test_feeds_package_never_imports_newsletter():
     for path in (ROOT / "feeds").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "import newsletter" not in text and "from newsletter" not in text, path
+
+
+def test_templates_flag_overrides_one_block_of_the_default_theme(site, tmp_path):
+    theme = tmp_path / "theme" / "newsletter"
+    theme.mkdir(parents=True)
+    (theme / "issue.mjml.j2").write_text(
+        '{% extends "default:newsletter/issue.mjml.j2" %}{% block masthead %}<mj-section><mj-column>'
+        '<mj-image src="https://coop-news.example.org/logo.png" alt="ILO COOP" width="160px" />'
+        "</mj-column></mj-section>{% endblock %}",
+        encoding="utf-8",
+    )
+    config = str(site)
+    assert run("--config", config, "ingest", *map(str, SAMPLES))[0] == 0
+    assert run("--config", config, "--templates", str(tmp_path / "theme"), "newsletter", "--month", "2022-12")[0] == 0
+    html = (site.parent / "outbox" / "2022-12.html").read_text("utf-8")
+    assert 'alt="ILO COOP"' in html and "logo.png" in html
+    assert "ILO PROSPECTS undertakes training workshop" in html  # the rest is the default theme
