@@ -109,7 +109,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     ALTER TABLE problems_seen ADD COLUMN message TEXT;
     """,
-    # 6: the newest items of each category without sorting the whole archive
+    # 7: the newest items of each category without sorting the whole archive
     """
     CREATE INDEX items_by_category ON items (COALESCE(category_override, category), date, day_offset);
     """,
