@@ -60,30 +60,6 @@ def require_items(result: ParseResult) -> ParseResult:
     return result
 
 
-@recorded("ingest")
-def ingest(
-    settings: Settings,
-    paths: Sequence[Path],
-    *,
-    now: datetime,
-    strict: bool = False,
-    source: str | None = None,
-) -> IngestOutcome:
-    """Parse every file first, then store them all in one transaction."""
-    results = [require_items(parse_file(path)) for path in paths]
-    problems = tuple(problem for result in results for problem in result.problems)
-    notes = encoding_notes(results)
-    if strict and problems:
-        return IngestOutcome(IngestReport(), problems, sum(len(r.items) for r in results), notes)
-    batches = [(source or Path(result.source).name, result.items) for result in results]
-    with run_lock(lock_path(settings), wait=settings.lock_wait):
-        with Archive.open(settings.archive) as archive:
-            report = archive.ingest(
-                batches, now=now, zone=settings.timezone, authority=settings.meta.id_authority
-            )
-    return IngestOutcome(report, problems, sum(len(r.items) for r in results), notes)
-
-
 def lock_path(settings: Settings) -> Path:
     return settings.archive.with_name(settings.archive.name + ".lock")
 
@@ -227,9 +203,9 @@ def _read_local(path: Path) -> bytes:
 
 
 @recorded("ingest")
-def ingest_locations(
+def ingest(
     settings: Settings,
-    locations: Sequence[str],
+    locations: Sequence[str | Path],
     *,
     now: datetime,
     strict: bool = False,
@@ -270,12 +246,12 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _read_locations(locations: Sequence[str], *, source: str | None, kind: str | None, agent: str):
+def _read_locations(locations: Sequence[str | Path], *, source: str | None, kind: str | None, agent: str):
     from feeds.fetch import Fetched, fetch, is_url
     from feeds.sources import detect_kind
 
     named: list[tuple[str, ParseResult]] = []
-    for location in locations:
+    for location in map(str, locations):
         if is_url(location):
             fetched = fetch(location, user_agent=agent)
             result = parse_fetched(fetched, kind=kind or "auto", source=location)

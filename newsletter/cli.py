@@ -150,10 +150,10 @@ def ingest(obj: Context, files: tuple[str, ...], strict: bool, source: str | Non
            dry_run: bool) -> None:
     """Read FILES or URLs (listing text, HTML page, RSS/Atom/JSON feed, items file) and
     add their items to the archive (one transaction)."""
-    from .app import ingest_locations
+    from . import app
 
-    outcome = ingest_locations(obj.settings, files, now=obj.now, strict=strict, source=source, kind=kind,
-                               dry_run=dry_run)
+    outcome = app.ingest(obj.settings, files, now=obj.now, strict=strict, source=source, kind=kind,
+                         dry_run=dry_run)
     if dry_run:
         _tell_dry_run(outcome.report, outcome.titles)
     for note in outcome.notes:
