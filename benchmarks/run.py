@@ -187,7 +187,6 @@ def measure_size(n: int, workdir: Path, *, seed: int, log: Callable[[str], None]
     seconds = best_of(lambda: parse_listing(text, source=listing.name))
     fig.values["parse"] = megabytes / seconds
     fig.details.append(f"parse: {seconds * 1e3:.0f} ms ({n / seconds:,.0f} items/s)")
-    del text
 
     # ingest: the use case (read file, parse, one transaction) into a fresh archive each time
     log("ingest")

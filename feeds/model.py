@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
@@ -32,6 +33,19 @@ class ParsedItem:
     url: str | None = None
     line: int = 0
     guid: str | None = None  # an id the source itself gives (feeds), if any
+
+
+def first_of_each(items: Iterable[ParsedItem]) -> tuple[ParsedItem, ...]:
+    """The items in order, without repeats: the same date and normalised title is the
+    same item (a page listing one story twice, a feed repeating an entry)."""
+    seen: set[tuple[date, str]] = set()
+    unique = []
+    for item in items:
+        key = (item.date, normalise_title(item.title))
+        if key not in seen:
+            seen.add(key)
+            unique.append(item)
+    return tuple(unique)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from .model import ParsedItem, ParseResult, Problem, normalise_space, normalise_title
+from .model import ParsedItem, ParseResult, Problem, first_of_each, normalise_space
 from .sanitise import FORBIDDEN, strip_lines
 
 MONTHS = {
@@ -102,17 +102,13 @@ def parse_listing(text: str, *, source: str) -> ParseResult:
         raw, problems = strip_lines(raw, source=source)
     blocks = _split([normalise_space(line) for line in raw], raw)
     items: list[ParsedItem] = []
-    seen: set[tuple[date, str]] = set()
     for index, (start, body) in enumerate(blocks):
         is_last = index == len(blocks) - 1
         item, problem = _read_block(start, body, source=source, is_last=is_last)
         if problem:
             problems.append(problem)
         if item:
-            key = (item.date, normalise_title(item.title))
-            if key not in seen:
-                seen.add(key)
-                items.append(item)
+            items.append(item)
     if not blocks:  # first: it is the reason a file is not a listing at all
         problems.insert(
             0,
@@ -123,7 +119,7 @@ def parse_listing(text: str, *, source: str) -> ParseResult:
                 "blocks with a title and a date line such as '25 January 2023'",
             )
         )
-    return ParseResult(source=source, items=tuple(items), problems=tuple(problems))
+    return ParseResult(source=source, items=first_of_each(items), problems=tuple(problems))
 
 
 def _split(lines: list[str], raw: list[str]) -> list[tuple[int, list[tuple[int, str]]]]:

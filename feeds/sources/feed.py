@@ -23,7 +23,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from ..model import ParsedItem, ParseResult, Problem, normalise_space, normalise_title
+from ..model import ParsedItem, ParseResult, Problem, first_of_each, normalise_space
 from .html import node_text
 
 SUMMARY_LIMIT = 1200  # characters of summary text kept from a feed entry
@@ -173,18 +173,14 @@ def parse_xml_feed(data: bytes, *, source: str, base_url: str | None = None) -> 
     lines = _entry_lines(data, len(entries))
     site = _absolute(parsed.get("feed", {}).get("link"), base_url) or base_url
     items: list[ParsedItem] = []
-    seen: set[tuple[date, str]] = set()
     for position, entry in enumerate(entries):
         line = lines[position] if lines else position + 1
         item, problem = _read_entry(entry, line=line, source=source, base=site)
         if problem:
             problems.append(problem)
         if item:
-            key = (item.date, normalise_title(item.title))
-            if key not in seen:
-                seen.add(key)
-                items.append(item)
-    return ParseResult(source, tuple(items), tuple(problems))
+            items.append(item)
+    return ParseResult(source, first_of_each(items), tuple(problems))
 
 
 def _error_line(error: Any) -> int:
@@ -286,7 +282,6 @@ def parse_json_feed(data: bytes, *, source: str, base_url: str | None = None) ->
     base = _absolute(document.get("home_page_url"), base_url) or base_url
     items: list[ParsedItem] = []
     problems: list[Problem] = []
-    seen: set[tuple[date, str]] = set()
     for position, entry in enumerate(entries):
         line = lines[position] if lines else position + 1
         if not isinstance(entry, dict):
@@ -296,11 +291,8 @@ def parse_json_feed(data: bytes, *, source: str, base_url: str | None = None) ->
         if problem:
             problems.append(problem)
         if item:
-            key = (item.date, normalise_title(item.title))
-            if key not in seen:
-                seen.add(key)
-                items.append(item)
-    return ParseResult(source, tuple(items), tuple(problems))
+            items.append(item)
+    return ParseResult(source, first_of_each(items), tuple(problems))
 
 
 def _text(value: Any) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 from urllib.parse import urljoin, urlsplit
 
-from ..model import ParsedItem, ParseResult, Problem, normalise_space, normalise_title
+from ..model import ParsedItem, ParseResult, Problem, first_of_each, normalise_space
 from ..parse import parse_date, parse_listing
 
 SELECTOR_KEYS = ("item", "title", "date", "summary", "link", "category")
@@ -246,7 +246,6 @@ def _parse_with_selectors(markup: str, *, source: str, base_url: str | None, sel
         )
     items: list[ParsedItem] = []
     problems: list[Problem] = []
-    seen: set[tuple[date, str]] = set()
     for position, node in enumerate(nodes, start=1):
         where = f"item {position} ({item_selector!r})"
         title_node = _first(node, selectors.get("title"))
@@ -269,9 +268,5 @@ def _parse_with_selectors(markup: str, *, source: str, base_url: str | None, sel
         if link_node is not None and link_node.tag != "a" and "href" not in link_node.attributes:
             link_node = _first(link_node, "a[href]")
         url = _absolute(link_node.attributes.get("href"), base) if link_node is not None else None
-        key = (when, normalise_title(title))
-        if key in seen:
-            continue
-        seen.add(key)
         items.append(ParsedItem(title, when, category or None, summary or None, url, line=position))
-    return ParseResult(source, tuple(items), tuple(problems))
+    return ParseResult(source, first_of_each(items), tuple(problems))
