@@ -25,18 +25,18 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.append(str(ROOT))  # feeds/newsletter: from the snapshot on PYTHONPATH first (see `snapshot`)
 
-import synth  # noqa: E402
+import synth
 
 BIN = Path(sys.executable).parent
 FEEDLETTER = BIN / "feedletter"
-NOW = datetime(2023, 2, 1, 6, 15, tzinfo=timezone.utc)  # the run after the synthetic end month
+NOW = datetime(2023, 2, 1, 6, 15, tzinfo=UTC)  # the run after the synthetic end month
 END_KEY = f"{synth.END_MONTH[0]:04d}-{synth.END_MONTH[1]:02d}"
 CHILD_TIMEOUT = 3600
 
@@ -443,7 +443,7 @@ def profile(workdir: Path, fig: Figures, lines: int, everything: bool) -> str:
     imports included, as a call tree and flat by own time. With `everything`, also the ingest use
     case into a fresh archive and the render of one newsletter issue (in this process)."""
     try:
-        import pyinstrument  # noqa: F401
+        import pyinstrument
     except ImportError:
         return "profile: pyinstrument is not installed; run: .venv/bin/pip install pyinstrument"
     from newsletter import app
@@ -505,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
     code = snapshot(scratch / "src", args.code)
     print(machine())
     print(f"measuring: {code}")
-    print(f"run at {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; scratch directory {scratch}")
+    print(f"run at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; scratch directory {scratch}")
     figures: list[Figures] = []
     status = 0
     try:

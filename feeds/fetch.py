@@ -56,7 +56,7 @@ def is_url(location: str) -> bool:
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D401
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
         return None  # redirects are followed by `fetch`, with its own bound
 
 
@@ -152,7 +152,7 @@ def _get(url: str, validators: Validators | None, *, user_agent: str, timeout: f
             if status >= 500:
                 raise _Retryable(f"HTTP {status} {error.reason}") from None
             raise SourceError(f"{url}: HTTP {status} {error.reason}") from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise SourceError(f"{url}: no answer within {timeout:g} s") from None
     except urllib.error.URLError as error:
         reason = error.reason
@@ -192,7 +192,7 @@ def _read_bounded(response, url: str, *, timeout: float, max_bytes: int) -> byte
             if time.monotonic() > deadline:
                 raise SourceError(f"{url}: download too slow; stopped")
             chunks.append(chunk)
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise SourceError(f"{url}: no data within {timeout:g} s; download stopped") from None
     except (ConnectionError, http.client.HTTPException) as error:
         raise _Retryable(f"connection broken while reading ({error.__class__.__name__})") from None

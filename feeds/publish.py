@@ -149,7 +149,7 @@ def archive_files(
     months: Iterable[Month], meta: FeedMeta, neighbours: Mapping[str, tuple[str | None, str | None]]
 ) -> dict[str, bytes]:
     """Archive documents of the given months that are closed (in `neighbours`)."""
-    link_for = lambda item: item_page_url(meta, item)  # noqa: E731
+    link_for = lambda item: item_page_url(meta, item)
     return {
         archive_path(month.key): atom_bytes(
             archive_doc(month, meta, prev_key=prev, next_key=following, link_for=link_for), meta
@@ -222,7 +222,7 @@ def subscription_files(
     yet (the subscription document must hold them all, however many); `by_category`:
     the newest N items of each category key; `labels`: key -> label of those categories.
     """
-    link_for = lambda item: item_page_url(meta, item)  # noqa: E731
+    link_for = lambda item: item_page_url(meta, item)
     shown = {item.id for item in newest}
     entries = list(newest) + [item for item in open_items if item.id not in shown]
     links: tuple[Link, ...] = ()

@@ -18,7 +18,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from .errors import FeedletterError
-from .model import Item, ParsedItem, Problem, category_key, normalise_title, whole_minute_offset
+from .model import (
+    Item,
+    ParsedItem,
+    Problem,
+    category_key,
+    normalise_title,
+    whole_minute_offset,
+)
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: items, the keys they are recognised by, and archive facts

@@ -117,7 +117,8 @@ def _html_problems(html: str, what: str, report: _Report) -> None:
     """Escaped HTML inside a feed: no relative references, nothing executable."""
     if not html or not html.strip():
         return
-    from lxml import etree, html as lxml_html
+    from lxml import etree
+    from lxml import html as lxml_html
 
     try:
         fragments = lxml_html.fragments_fromstring(html)
@@ -390,7 +391,8 @@ def check_opml(path: str, data: bytes, *, now: datetime) -> list[Finding]:
 
 def check_html_page(path: str, data: bytes, *, now: datetime) -> list[Finding]:
     """Issue pages and e-mails: rendered completely, labelled, safe, absolute links."""
-    from lxml import etree, html as lxml_html
+    from lxml import etree
+    from lxml import html as lxml_html
 
     report = _Report(path)
     text = data.decode("utf-8", "replace")

@@ -282,7 +282,7 @@ class SourceReport:
 class RunReport:
     sources: tuple[SourceReport, ...]
     ingest: IngestReport
-    build: "BuildReport"  # newsletter.build.BuildReport
+    build: BuildReport  # newsletter.build.BuildReport
     titles: dict[str, str] = field(default_factory=dict)  # --dry-run: id -> title of new and edited items
 
     @property
@@ -364,7 +364,9 @@ def run(settings: Settings, *, now: datetime, verbose: bool = False, dry_run: bo
         for name, result in fresh:
             new = archive.remember_problems(name, result.problems, now=now)
             reports.append(SourceReport(name, statuses[name], len(result.items), result.problems, tuple(new)))
-        from .build import build as build_site  # the lock is ours already: no second take
+        from .build import (
+            build as build_site,  # the lock is ours already: no second take
+        )
 
         built = build_site(settings, archive, today=now.astimezone(settings.timezone).date(), dry_run=dry_run)
         titles = changed_titles(archive, report) if dry_run else {}

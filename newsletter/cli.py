@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,7 +24,7 @@ class Context:
         self.config_flag = config
         self.templates_flag = templates
         self.verbose = verbose
-        self.now = now or datetime.now(timezone.utc)
+        self.now = now or datetime.now(UTC)
         self._settings = None
 
     @property
@@ -50,7 +50,7 @@ def _parse_now(_ctx, _param, value: str | None) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter("expected an ISO date-time such as 2023-01-31T12:00:00+00:00") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -338,7 +338,8 @@ def run(ctx: click.Context, obj: Context, dry_run: bool) -> None:
 def status(obj: Context, as_json: bool) -> None:
     """What the last runs did: when, what they ingested and wrote, each source's last
     success and failure, the problems `run` remembered, and the sends."""
-    from .runlog import describe_run, status as read_status
+    from .runlog import describe_run
+    from .runlog import status as read_status
 
     report = read_status(obj.settings)
     if as_json:

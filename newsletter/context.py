@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
-from feeds.publish import item_anchor  # noqa: F401  (one definition for feeds and pages)
 from feeds.model import FeedMeta, Item, normalise_space
+from feeds.publish import item_anchor
 
 from .issue_config import NewsletterSettings
 from .sections import MONTH_NAMES, Issue, pattern_fields

@@ -44,7 +44,7 @@ def _domain(from_addr: str) -> str:
 
 
 def message_id(seed: str, from_addr: str) -> str:
-    digest = hashlib.sha256(f"{seed}\n{from_addr}".encode("utf-8")).hexdigest()[:16]
+    digest = hashlib.sha256(f"{seed}\n{from_addr}".encode()).hexdigest()[:16]
     local = re.sub(r"[^A-Za-z0-9.\-]", "-", one_line(seed)).strip("-.") or "issue"
     return f"<{local}.{digest}@{_domain(from_addr)}>"
 
@@ -91,6 +91,6 @@ def build_message(
     msg["MIME-Version"] = "1.0"
     msg.set_content(text, subtype="plain", charset="utf-8")
     msg.add_alternative(html, subtype="html", charset="utf-8")
-    boundary = "=_" + hashlib.sha256(f"{message_id_seed}\n{subject}".encode("utf-8")).hexdigest()[:32]
+    boundary = "=_" + hashlib.sha256(f"{message_id_seed}\n{subject}".encode()).hexdigest()[:32]
     msg.set_boundary(boundary)
     return msg.as_bytes(policy=POLICY)

@@ -6,7 +6,14 @@ import fnmatch
 import functools
 from dataclasses import dataclass
 
-from feeds.model import Item, Month, category_key, normalise_space, normalise_title, slugify
+from feeds.model import (
+    Item,
+    Month,
+    category_key,
+    normalise_space,
+    normalise_title,
+    slugify,
+)
 
 from .issue_config import NewsletterSettings, SectionSpec, month_parts
 

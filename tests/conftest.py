@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((ROOT / "examples" / "ilo-coop" / "pages").glob("*.txt"))
 GOLDEN = Path(__file__).resolve().parent / "golden"
-NOW = datetime(2023, 2, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2023, 2, 1, 9, 0, tzinfo=UTC)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

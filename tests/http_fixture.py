@@ -23,7 +23,7 @@ class Server:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 server.log.append((self.path, dict(self.headers.items())))
                 route = server.routes.get(self.path)
                 if route is None:

@@ -11,7 +11,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -162,8 +162,8 @@ def test_items_filters_json_and_tab_separated_rows(built):
 
 
 def test_items_table_fits_the_terminal(built):
-    from newsletter.config import load_settings
     from newsletter.care import list_items
+    from newsletter.config import load_settings
 
     items = list_items(load_settings(built), include_hidden=True)
     text = items_table(items, 80)
@@ -426,7 +426,7 @@ def test_an_archive_of_schema_4_gains_the_new_columns(tmp_path):
     with Archive.open(path) as archive:
         (item,) = archive.items()
         assert item.category == "News" and archive.categories() == {"news": "News"}
-        assert archive.recategorise(item.id, "Archive", now=datetime(2023, 1, 1, tzinfo=timezone.utc))
+        assert archive.recategorise(item.id, "Archive", now=datetime(2023, 1, 1, tzinfo=UTC))
         assert archive.newest_by_category(5, until=date(2023, 1, 1))["archive"][0].id == item.id
         assert archive.runs() == []
     with contextlib.closing(sqlite3.connect(path)) as db:

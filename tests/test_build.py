@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from newsletter import app
@@ -96,7 +96,7 @@ def test_future_item_appears_on_its_day(site, tmp_path):
     app.ingest(settings, [*SAMPLES, upcoming], now=NOW)
     app.build(settings, now=NOW)
     assert b"Cooperative summit" not in (settings.output / "feeds" / "items.atom").read_bytes()
-    later = datetime(2023, 2, 10, 12, tzinfo=timezone.utc)
+    later = datetime(2023, 2, 10, 12, tzinfo=UTC)
     report = app.build(settings, now=later)
     assert "issues/2023-02.html" in report.written
     assert b"Cooperative summit" in (settings.output / "feeds" / "items.atom").read_bytes()

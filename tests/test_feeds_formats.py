@@ -5,7 +5,7 @@ reads XML only)."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import feedparser
@@ -44,7 +44,7 @@ class _JsonFeed:
         self.entries = [
             feedparser.FeedParserDict(id=item["id"], title=item["title"],
                                       published_parsed=datetime.fromisoformat(item["date_published"])
-                                      .astimezone(timezone.utc).timetuple())
+                                      .astimezone(UTC).timetuple())
             for item in feed["items"]
         ]
 
@@ -207,7 +207,7 @@ def test_archive_documents_follow_rfc5005(files):
 
 def test_archives_stay_byte_stable_when_the_current_month_grows(tmp_path, files):
     settings = sample_site(tmp_path)
-    later = datetime(2023, 2, 10, 9, 0, tzinfo=timezone.utc)
+    later = datetime(2023, 2, 10, 9, 0, tzinfo=UTC)
     with Archive.open(settings.archive) as archive:
         report = archive.ingest(
             [("late.txt", (ParsedItem("A February item", date(2023, 2, 9), "News", "Something new."),))],
@@ -236,7 +236,7 @@ def test_building_twice_gives_identical_bytes(settings, files):
 
 
 def test_no_feed_carries_the_build_time(files):
-    today = datetime.now(timezone.utc)
+    today = datetime.now(UTC)
     stamps = {today.strftime("%Y-%m-%d"), (today - timedelta(days=1)).strftime("%Y-%m-%d")}
     for name, data in files.items():
         assert not any(stamp.encode() in data for stamp in stamps), name

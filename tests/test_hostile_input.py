@@ -348,7 +348,7 @@ class Recorder:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 recorder.requests.append(self.path)
                 body, length = recorder.bodies.get(self.path, (b"SECRET-FROM-HTTP", True))
                 self.send_response(200)

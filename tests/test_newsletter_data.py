@@ -5,7 +5,7 @@ few lines of splitting, independent of the project's parser)."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 from feeds.model import Author, FeedMeta, Item, Month
@@ -65,7 +65,7 @@ def sample_entries() -> list[tuple[str, str, date, str | None]]:
 
 def make_item(n: int, title: str, day: date, *, category: str | None = "News", summary: str | None = "A summary.",
               url: str | None = None, source: str = "sample") -> Item:
-    at = datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + timedelta(seconds=59 - n % 60)
+    at = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(seconds=59 - n % 60)
     return Item(id=f"tag:coop-news.example.org,2026:item-{n:04d}", title=title, date=day, category=category,
                 summary=summary, url=url, source=source, published=at, updated=at)
 

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import email
 import email.policy
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timezone
 
 import lxml.html
 
 from newsletter.pages import issue_package, issue_pages
 from newsletter.render import make_environment
-from tests.test_newsletter_data import META, december_2022, ilo_settings, make_item, month_of
+from tests.test_newsletter_data import (
+    META,
+    december_2022,
+    ilo_settings,
+    make_item,
+    month_of,
+)
 
 FEEDS = [
     {"title": "ILO COOP news: items", "url": "https://coop-news.example.org/feeds/items.atom", "type": "application/atom+xml"},
     {"title": "ILO COOP news: monthly digest", "url": "https://coop-news.example.org/feeds/digest.atom", "type": "application/atom+xml"},
 ]
-NOW = datetime(2023, 1, 2, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2023, 1, 2, 8, 0, tzinfo=UTC)
 
 
 def months():
@@ -64,8 +70,9 @@ def test_issue_package_for_the_outbox() -> None:
 
 
 def test_default_from_is_the_site_author_and_empty_month_gives_nothing() -> None:
-    from newsletter.issue_config import NewsletterSettings
     from pathlib import Path
+
+    from newsletter.issue_config import NewsletterSettings
 
     s = NewsletterSettings.from_table({}, where="feedletter.toml", base_dir=Path("."))
     package = issue_package(december_2022(), s, META, make_environment(None), now=NOW)

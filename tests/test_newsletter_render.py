@@ -10,11 +10,18 @@ import lxml.html
 import pytest
 
 from feeds.errors import RenderError
-from newsletter.context import item_anchor, issue_context
+from newsletter.context import issue_context, item_anchor
 from newsletter.issue_config import NewsletterSettings
 from newsletter.render import RenderedIssue, make_environment, render_issue
 from newsletter.sections import plan_issue
-from tests.test_newsletter_data import META, big_month, december_2022, ilo_settings, make_item, month_of
+from tests.test_newsletter_data import (
+    META,
+    big_month,
+    december_2022,
+    ilo_settings,
+    make_item,
+    month_of,
+)
 
 WEB_URL = "https://coop-news.example.org/issues/2022-12.html"
 ABSOLUTE = re.compile(r"^(https?://[^/\s]+|mailto:[^\s]+)")

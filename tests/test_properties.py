@@ -16,7 +16,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import feedparser
@@ -24,7 +24,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree, html
 
-from feeds.model import Author, FeedMeta, Item, ParseResult, category_key, normalise_space
+from feeds.model import (
+    Author,
+    FeedMeta,
+    Item,
+    ParseResult,
+    category_key,
+    normalise_space,
+)
 from feeds.parse import MONTHS, parse_date, parse_listing
 from feeds.publish import feed_files
 from feeds.sanitise import FORBIDDEN
@@ -124,7 +131,7 @@ def _items_from_source(rows: list[dict]) -> tuple[list[Item], ParseResult]:
     result = parse_source("items", data, source="rows.json")
     items = []
     for number, parsed in enumerate(result.items):
-        published = datetime.combine(parsed.date, datetime.min.time(), timezone.utc) + timedelta(seconds=number + 1)
+        published = datetime.combine(parsed.date, datetime.min.time(), UTC) + timedelta(seconds=number + 1)
         items.append(Item(f"tag:props.example.org,2023:item/{number}", parsed.title, parsed.date, parsed.category,
                           parsed.summary, parsed.url, "rows.json", published, published))
     items.sort(key=lambda item: (item.published, item.id), reverse=True)
@@ -204,7 +211,7 @@ def test_any_string_is_escaped_exactly_once_everywhere(title, summary, category)
     text = _flat(html.fromstring(page).text_content())
     assert _flat(item.title) in text and _flat(item.summary) in text
     package = issue_package(month, NewsletterSettings(), META, ENVIRONMENT,
-                            now=datetime(2023, 2, 1, tzinfo=timezone.utc))
+                            now=datetime(2023, 2, 1, tzinfo=UTC))
     plain = _flat(package["2023-01.txt"].decode())
     assert _flat(item.title) in plain and _flat(item.summary) in plain
 
@@ -212,7 +219,7 @@ def test_any_string_is_escaped_exactly_once_everywhere(title, summary, category)
 @fast(300)
 @given(field_text)
 def test_any_subject_stays_one_header(subject):
-    raw = build_message(subject=subject, from_addr="News <news@example.org>", date=datetime(2023, 2, 1, tzinfo=timezone.utc),
+    raw = build_message(subject=subject, from_addr="News <news@example.org>", date=datetime(2023, 2, 1, tzinfo=UTC),
                         message_id_seed="x", html="<p>x</p>", text="x")
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert sorted(message.keys()) == ["Content-Type", "Date", "From", "MIME-Version", "Message-ID", "Subject"]
@@ -234,7 +241,7 @@ def test_html_summaries_from_feeds_stay_sanitised(description):
            f"<description><![CDATA[{description.replace(']]>', '')}]]></description></item></channel></rss>")
     result = parse_source("feed", rss.encode(), source="feed.rss")
     (parsed,) = result.items
-    published = datetime(2023, 1, 20, tzinfo=timezone.utc)
+    published = datetime(2023, 1, 20, tzinfo=UTC)
     item = Item("tag:props.example.org,2023:item/f", parsed.title, parsed.date, None, parsed.summary, None, "f",
                 published, published)
     files = feed_files([item], META, labels={}, items_per_feed=10, digest_months=3, today=date(2023, 1, 31))

@@ -11,7 +11,17 @@ from feeds.sources import apply_defaults, detect_kind, parse_source
 from feeds.sources.html import html_to_text
 
 from .source_samples import (
-    ATOM, HTML_PAGE, HTML_SELECTORS, ITEMS_CSV, ITEMS_JSON, ITEMS_TOML, JSON_FEED, LISTING, RSS1, RSS2, RSS091,
+    ATOM,
+    HTML_PAGE,
+    HTML_SELECTORS,
+    ITEMS_CSV,
+    ITEMS_JSON,
+    ITEMS_TOML,
+    JSON_FEED,
+    LISTING,
+    RSS091,
+    RSS1,
+    RSS2,
 )
 
 

@@ -5,11 +5,18 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 
 import pytest
 
-from feeds.validate import check_atom, check_files, check_html_page, check_json_feed, check_opml, check_rss
+from feeds.validate import (
+    check_atom,
+    check_files,
+    check_html_page,
+    check_json_feed,
+    check_opml,
+    check_rss,
+)
 from newsletter.cli import main
 
 from .conftest import NOW, SAMPLES
@@ -92,7 +99,7 @@ def test_future_date(files):
     data = files["feeds/items.atom"].replace(b"2023-01-25T00:00:01+01:00", b"2023-03-25T00:00:01+01:00")
     found = messages(check_atom("x.atom", data, now=NOW))
     assert "ImplausibleDate: 2023-03-25T00:00:01+01:00 is in the future" in found
-    assert check_atom("x.atom", data, now=datetime(2023, 4, 1, tzinfo=timezone.utc)) == []
+    assert check_atom("x.atom", data, now=datetime(2023, 4, 1, tzinfo=UTC)) == []
 
 
 def test_wrong_feed_updated(files):
