@@ -146,10 +146,15 @@ def archive_neighbours(keys: Iterable[str], today: date) -> dict[str, tuple[str 
 
 
 def archive_files(
-    months: Iterable[Month], meta: FeedMeta, neighbours: Mapping[str, tuple[str | None, str | None]]
+    months: Iterable[Month],
+    meta: FeedMeta,
+    neighbours: Mapping[str, tuple[str | None, str | None]],
+    *,
+    link_for: Callable[[Item], str | None] | None = None,
 ) -> dict[str, bytes]:
-    """Archive documents of the given months that are closed (in `neighbours`)."""
-    link_for = lambda item: item_page_url(meta, item)
+    """Archive documents of the given months that are closed (in `neighbours`).
+    `link_for` gives the page of an item without a URL (default: its web-copy anchor)."""
+    link_for = link_for or (lambda item: item_page_url(meta, item))
     return {
         archive_path(month.key): atom_bytes(
             archive_doc(month, meta, prev_key=prev, next_key=following, link_for=link_for), meta
@@ -215,14 +220,18 @@ def subscription_files(
     meta: FeedMeta,
     *,
     newest_archive: str | None,
+    link_for: Callable[[Item], str | None] | None = None,
+    month_link: Callable[[Month], str | None] | None = None,
 ) -> dict[str, bytes]:
     """The feeds readers subscribe to, in every format, and the OPML list of them.
 
     `newest`: the newest N items; `open_items`: every item of the months not archived
     yet (the subscription document must hold them all, however many); `by_category`:
-    the newest N items of each category key; `labels`: key -> label of those categories.
+    the newest N items of each category key; `labels`: key -> label of those categories;
+    `link_for`: the page of an item without a URL (default: its web-copy anchor);
+    `month_link`: the page of a month's digest entry (default: its web copy).
     """
-    link_for = lambda item: item_page_url(meta, item)
+    link_for = link_for or (lambda item: item_page_url(meta, item))
     shown = {item.id for item in newest}
     entries = list(newest) + [item for item in open_items if item.id not in shown]
     links: tuple[Link, ...] = ()
@@ -236,7 +245,7 @@ def subscription_files(
         recent_months,
         meta,
         self_url=meta.base_url + DIGEST_FEED,
-        link_for=lambda month: f"{meta.base_url}{issue_path(month.key)}",
+        link_for=month_link or (lambda month: f"{meta.base_url}{issue_path(month.key)}"),
     )
     files.update(_all_formats("feeds/digest", digest_doc, meta))
 

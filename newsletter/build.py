@@ -20,6 +20,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from feeds.digest import group_by_month
+from feeds.model import Item
 from feeds.output import Output
 from feeds.publish import (
     archive_files,
@@ -27,6 +28,7 @@ from feeds.publish import (
     archive_path,
     feed_links,
     issue_path,
+    item_page_url,
     subscription_files,
 )
 from feeds.store import Archive
@@ -64,7 +66,8 @@ def site_fingerprint(settings: Settings) -> str:
 def build(settings: Settings, archive: Archive, *, today: date, dry_run: bool = False) -> BuildReport:
     """Bring the output directory up to date with the archive (caller holds the lock).
     `dry_run`: report what would be written and removed, and write nothing."""
-    from .pages import index_page, issue_page
+    from .pages import index_page, issue_page, issue_url
+    from .sections import is_excluded
     from .render import make_environment
 
     output = Output(settings.output, dry_run=dry_run)
@@ -90,13 +93,19 @@ def build(settings: Settings, archive: Archive, *, today: date, dry_run: bool = 
         or not existing.issuperset(previous[key]["files"])
     ]
     environment = make_environment(settings.templates)
+
+    def link_for(item: Item) -> str:
+        """An item's anchor in its month's web copy; the newsletter's own listing items
+        are left out of the issues, so theirs is the archive of issues."""
+        return meta.base_url if is_excluded(item, settings.newsletter) else item_page_url(meta, item)
+
     entries = {key: value["entry"] for key, value in previous.items() if key in fingerprints and value["entry"]}
     previous.setdefault("site-wide", {"files": []})
     new_states = {key: value for key, value in previous.items() if key in fingerprints}
     written: list[str] = []
     for batch in _batches(dirty, MONTHS_PER_BATCH):
         months = group_by_month(archive.items_in_months(batch, until=today), archive.categories())
-        files: dict[str, bytes] = archive_files(months, meta, neighbours)
+        files: dict[str, bytes] = archive_files(months, meta, neighbours, link_for=link_for)
         for month in months:
             page = issue_page(month, settings.newsletter, meta, environment)
             names = [archive_path(month.key)] if month.key in neighbours else []
@@ -121,6 +130,8 @@ def build(settings: Settings, archive: Archive, *, today: date, dry_run: bool = 
         used,
         meta,
         newest_archive=max(neighbours, default=None),
+        link_for=link_for,
+        month_link=lambda month: issue_url(meta, month.key) if month.key in entries else meta.base_url,
     )
     links = feed_links(meta, used)
     files["index.html"] = index_page(list(entries.values()), settings.newsletter, meta, environment, feeds=links)

@@ -100,3 +100,30 @@ def test_future_item_appears_on_its_day(site, tmp_path):
     report = app.build(settings, now=later)
     assert "issues/2023-02.html" in report.written
     assert b"Cooperative summit" in (settings.output / "feeds" / "items.atom").read_bytes()
+
+
+def test_every_feed_link_to_our_site_reaches_a_published_page_and_anchor(site):
+    """A reader clicking any entry lands on a page that exists, at an anchor that exists."""
+    import re
+
+    import feedparser
+
+    settings = load_settings(site)
+    app.ingest(settings, SAMPLES, now=NOW)
+    app.build(settings, now=NOW)
+    base = settings.meta.base_url
+    checked = 0
+    for feed in sorted((settings.output / "feeds").rglob("*.atom")):
+        for entry in feedparser.parse(feed.read_bytes()).entries:
+            link = entry.get("link", "")
+            assert link.startswith(base), (feed.name, link)
+            page, _, anchor = link.removeprefix(base).partition("#")
+            target = settings.output / (page or "index.html")
+            assert target.is_file(), (feed.name, entry.title, link)
+            if anchor:
+                assert re.search(rf'id="{re.escape(anchor)}"', target.read_text("utf-8")), (entry.title, link)
+            checked += 1
+    assert checked > 100
+    items = feedparser.parse((settings.output / "feeds" / "items.atom").read_bytes())
+    own_issue = next(entry for entry in items.entries if entry.title == "ILO COOP eNewsUpdate")
+    assert own_issue.link == base  # left out of the issue: it links to the archive of issues
