@@ -96,6 +96,18 @@ def maxrss_mb(usage: resource.struct_rusage) -> float:
     return usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM belongs to the address space made by
+    exec; ru_maxrss would also count what the (large) parent had when it forked us."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return maxrss_mb(resource.getrusage(resource.RUSAGE_SELF))
+
+
 def child_build(config: str, now: str) -> None:
     """In a fresh process: load the settings, time app.build, report seconds and peak RSS as JSON."""
     from newsletter.app import build
@@ -105,7 +117,7 @@ def child_build(config: str, now: str) -> None:
     start = time.perf_counter()
     report = build(settings, now=datetime.fromisoformat(now))
     seconds = time.perf_counter() - start
-    rss = maxrss_mb(resource.getrusage(resource.RUSAGE_SELF))
+    rss = peak_rss_mb()
     print(json.dumps({"seconds": seconds, "rss_mb": rss, "items": report.items,
                       "months": report.months, "written": len(report.written)}))
 
