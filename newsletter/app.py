@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -323,12 +323,20 @@ def _read_source(source, state, *, agent: str):
 
 
 @recorded("run")
-def run(settings: Settings, *, now: datetime, verbose: bool = False, dry_run: bool = False) -> RunReport:
+def run(
+    settings: Settings,
+    *,
+    now: datetime,
+    verbose: bool = False,
+    dry_run: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> RunReport:
     """The cron job: under the run lock, read every configured source (a failing one is
     reported and the others go on), store all their items in one transaction, remember
     what each source answered, then build. `verbose` only changes what the caller prints;
     the report holds everything. A dry run reads the sources and reports what would
-    change, keeping nothing (see writing_archive)."""
+    change, keeping nothing (see writing_archive). `progress` is told each source's name
+    once it has been read."""
     from feeds.store import SourceOutcome
 
     agent = user_agent(settings)
@@ -345,14 +353,17 @@ def run(settings: Settings, *, now: datetime, verbose: bool = False, dry_run: bo
             except Exception as error:  # a parser bug must not stop the other sources
                 message = f"unexpected {type(error).__name__}: {error}"
             else:
+                message = None
                 outcomes.append(outcome)
                 if result is None:
                     reports.append(SourceReport(source.name, outcome.status))
                 else:
                     fresh.append((source.name, result))
-                continue
-            outcomes.append(SourceOutcome(source.name, source.location, "failed", error=message))
-            reports.append(SourceReport(source.name, "failed", error=message))
+            if message is not None:
+                outcomes.append(SourceOutcome(source.name, source.location, "failed", error=message))
+                reports.append(SourceReport(source.name, "failed", error=message))
+            if progress:
+                progress(source.name)
         report = IngestReport()
         if fresh:
             report = archive.ingest(
@@ -364,9 +375,8 @@ def run(settings: Settings, *, now: datetime, verbose: bool = False, dry_run: bo
         for name, result in fresh:
             new = archive.remember_problems(name, result.problems, now=now)
             reports.append(SourceReport(name, statuses[name], len(result.items), result.problems, tuple(new)))
-        from .build import (
-            build as build_site,  # the lock is ours already: no second take
-        )
+        from .build import build as build_site  # the lock is ours already: no second take
+
 
         built = build_site(settings, archive, today=now.astimezone(settings.timezone).date(), dry_run=dry_run)
         titles = changed_titles(archive, report) if dry_run else {}

@@ -297,6 +297,9 @@ def serve(obj: Context, directory: Path | None, host: str, port: int) -> None:
         server.server_close()
 
 
+PROGRESS_FROM = 5  # sources; with fewer a run ends before a bar is worth drawing
+
+
 @cli.command()
 @click.option("--dry-run", is_flag=True, help="Read the sources and say what would change; keep and write nothing.")
 @click.pass_obj
@@ -308,7 +311,13 @@ def run(ctx: click.Context, obj: Context, dry_run: bool) -> None:
     status is then 1. A listing problem is told the first time it is seen (-v: always)."""
     from .app import run as run_sources
 
-    report = run_sources(obj.settings, now=obj.now, verbose=bool(obj.verbose), dry_run=dry_run)
+    sources = obj.settings.sources
+    if sys.stdout.isatty() and len(sources) >= PROGRESS_FROM:  # a person watching a long run
+        with click.progressbar(length=len(sources), label="reading sources") as bar:
+            report = run_sources(obj.settings, now=obj.now, verbose=bool(obj.verbose), dry_run=dry_run,
+                                 progress=lambda _name: bar.update(1))
+    else:
+        report = run_sources(obj.settings, now=obj.now, verbose=bool(obj.verbose), dry_run=dry_run)
     if dry_run:
         _tell_dry_run(report.ingest, report.titles, report.build)
     for source in report.sources:
