@@ -27,7 +27,7 @@ Deterministic: the same (n, seed) always gives the same text (`random.Random(see
 
 Module use: ``listing_text(n, seed=0) -> str``; script use::
 
-    python benchmarks/synth.py --sizes 1000,10000,100000 --out /tmp/listings
+    python benchmarks/synth.py --sizes 1000,10000,100000 --out listings
 """
 
 from __future__ import annotations
