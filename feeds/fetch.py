@@ -19,7 +19,7 @@ from email.message import Message
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from .errors import SourceError
+from .errors import SourceError, UsageError
 
 MAX_BYTES = 64 * 1024 * 1024  # a 50 MB listing is read; a 100 MB feed is refused
 TIMEOUT = 20.0
@@ -78,7 +78,7 @@ def fetch(
     """Read a file or URL. Raises SourceError with a one-line reason on failure."""
     text = str(location)
     if not is_url(text):
-        return _read_file(Path(text), max_bytes)
+        return read_file(Path(text), max_bytes)
     url = text
     seen = [url]
     for _ in range(max_redirects + 1):
@@ -96,16 +96,17 @@ def fetch(
     raise SourceError(f"{seen[0]}: more than {max_redirects} redirects; last was {url}")
 
 
-def _read_file(path: Path, max_bytes: int) -> Fetched:
+def read_file(path: Path, max_bytes: int = MAX_BYTES) -> Fetched:
+    """A local file's bytes, refused above the size limit like a download."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise SourceError(f"{path}: {size} bytes is more than the limit of {max_bytes} bytes")
+            raise SourceError(f"{path}: {size} bytes is more than the limit of {max_bytes} bytes; not read")
         return Fetched(str(path), path.read_bytes())
     except FileNotFoundError:
         raise SourceError(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise SourceError(f"{path}: is a directory, expected a file") from None
+        raise UsageError(f"{path}: is a directory, expected a listing, page, feed or items file") from None
     except OSError as error:
         raise SourceError(f"{path}: cannot read ({error.strerror})") from None
 

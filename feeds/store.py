@@ -425,17 +425,23 @@ class Archive:
     _CATEGORY = "COALESCE(category_override, category)"
     _COLUMNS = f"id, title, date, {_CATEGORY}, summary, url, source, published, updated, hidden"
 
-    def items(self, *, until: date | None = None, include_hidden: bool = False) -> list[Item]:
-        """Every item dated on or before `until`, newest first (stable for equal days)."""
+    def items(
+        self, *, until: date | None = None, month: str | None = None, include_hidden: bool = False
+    ) -> list[Item]:
+        """Items newest first in listing order: dated on or before `until`, of one YYYY-MM
+        `month`, hidden ones too, as asked."""
         where, params = ["1 = 1"], []
         if until is not None:
             where.append("date <= ?")
             params.append(until.isoformat())
+        if month is not None:
+            where.append("date >= ? AND date < ?")
+            params += [f"{month}-01", f"{month}-32"]
         if not include_hidden:
             where.append("hidden = 0")
         rows = self._db.execute(
             f"SELECT {self._COLUMNS} FROM items WHERE {' AND '.join(where)}"
-            " ORDER BY published DESC, id",
+            " ORDER BY date DESC, day_offset DESC, id",
             params,
         )
         return [_row_to_item(row) for row in rows]
@@ -597,21 +603,6 @@ class Archive:
 
     # -- looking after the archive: items, hide, recategorise, export, import, backup,
     #    and what the runs did (feedletter status) ----------------------------------------
-
-    def listing(self, *, month: str | None = None, include_hidden: bool = False) -> list[Item]:
-        """Items newest first, of one YYYY-MM month if given, hidden ones too if asked."""
-        where, params = ["1 = 1"], []
-        if month is not None:
-            where.append("date >= ? AND date < ?")
-            params += [f"{month}-01", f"{month}-32"]
-        if not include_hidden:
-            where.append("hidden = 0")
-        rows = self._db.execute(
-            f"SELECT {self._COLUMNS} FROM items WHERE {' AND '.join(where)}"
-            " ORDER BY date DESC, day_offset DESC, id",
-            params,
-        )
-        return [_row_to_item(row) for row in rows]
 
     def ids_ending(self, suffix: str, *, limit: int = 10) -> list[str]:
         """[suffix] if it is a whole id, else the ids ending with it (at most limit + 1)."""

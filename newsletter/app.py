@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from feeds.errors import FeedletterError, NotAListing, SourceError, UsageError
+from feeds.errors import FeedletterError, NotAListing, SourceError
 from feeds.model import ParseResult, Problem
 from feeds.output import Output, run_lock
 from feeds.parse import parse_listing
@@ -84,7 +84,7 @@ def writing_archive(settings: Settings, *, dry_run: bool = False) -> Iterator[Ar
 def changed_titles(archive: Archive, report: IngestReport) -> dict[str, str]:
     """id -> title of the items an ingest added or edited (what a dry run shows)."""
     wanted = set(report.added) | set(report.edited)
-    return {item.id: item.title for item in archive.listing(include_hidden=True) if item.id in wanted}
+    return {item.id: item.title for item in archive.items(include_hidden=True) if item.id in wanted}
 
 
 @recorded("build")
@@ -187,19 +187,9 @@ def parse_fetched(fetched, *, kind: str, source: str, selectors=None) -> ParseRe
 
 
 def _read_local(path: Path) -> bytes:
-    from feeds.fetch import MAX_BYTES
+    from feeds.fetch import read_file
 
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise SourceError(f"{path}: {size} bytes is more than the limit of {MAX_BYTES} bytes; not read")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise SourceError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a directory, expected a listing, page, feed or items file") from None
-    except OSError as error:
-        raise SourceError(f"{path}: cannot read ({error.strerror})") from None
+    return read_file(path).data or b""
 
 
 @recorded("ingest")

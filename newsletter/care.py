@@ -47,7 +47,7 @@ def list_items(settings: Settings, *, month: str | None = None, category: str | 
     """Items newest first: of one month, of one category (any spelling of it), with
     every word of `search` in the title or summary (case-insensitive)."""
     with Archive.open(settings.archive, create=False) as archive:
-        items = archive.listing(month=month, include_hidden=include_hidden)
+        items = archive.items(month=month, include_hidden=include_hidden)
     if category is not None:
         wanted = category_key(category)
         items = [item for item in items if item.category_key == wanted]
