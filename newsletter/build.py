@@ -67,8 +67,8 @@ def build(settings: Settings, archive: Archive, *, today: date, dry_run: bool = 
     """Bring the output directory up to date with the archive (caller holds the lock).
     `dry_run`: report what would be written and removed, and write nothing."""
     from .pages import index_page, issue_page, issue_url
-    from .sections import is_excluded
     from .render import make_environment
+    from .sections import is_excluded
 
     output = Output(settings.output, dry_run=dry_run)
     output.remove_temporaries()  # left by a run killed mid-write
@@ -102,9 +102,10 @@ def build(settings: Settings, archive: Archive, *, today: date, dry_run: bool = 
     entries = {key: value["entry"] for key, value in previous.items() if key in fingerprints and value["entry"]}
     previous.setdefault("site-wide", {"files": []})
     new_states = {key: value for key, value in previous.items() if key in fingerprints}
+    labels = archive.categories()
     written: list[str] = []
     for batch in _batches(dirty, MONTHS_PER_BATCH):
-        months = group_by_month(archive.items_in_months(batch, until=today), archive.categories())
+        months = group_by_month(archive.items_in_months(batch, until=today), labels)
         files: dict[str, bytes] = archive_files(months, meta, neighbours, link_for=link_for)
         for month in months:
             page = issue_page(month, settings.newsletter, meta, environment)
@@ -116,7 +117,6 @@ def build(settings: Settings, archive: Archive, *, today: date, dry_run: bool = 
             new_states[month.key] = {"state": month_state(month.key), "files": names, "entry": entries.get(month.key)}
         written += output.write_all(files)
 
-    labels = archive.categories()
     newest = archive.newest(settings.items_per_feed, until=today)
     open_keys = [key for key in fingerprints if key not in neighbours]
     recent = sorted(fingerprints, reverse=True)[: settings.digest_months]
