@@ -43,6 +43,17 @@ class Context:
             click.echo(message, err=True)
 
 
+def verbose_option(command):
+    """-v after the command name too ("feedletter run -v"), as well as before it."""
+
+    def more(ctx: click.Context, _param, value: int) -> None:
+        if value:
+            ctx.find_object(Context).verbose += value
+
+    return click.option("--verbose", "-v", count=True, expose_value=False, callback=more,
+                        help="Say what was done.")(command)
+
+
 def _parse_now(_ctx, _param, value: str | None) -> datetime | None:
     if value is None:
         return None
@@ -71,6 +82,7 @@ def cli(ctx: click.Context, config: str | None, templates: str | None, verbose: 
 
 
 @cli.command()
+@verbose_option
 @click.option("--base-url", default="https://example.org/news/", show_default=True,
               help="Where the output will be published.")
 @click.option("--title", default="News", show_default=True, help="Site and feed title.")
@@ -101,6 +113,7 @@ def init(obj: Context, base_url: str, title: str, force: bool) -> None:
 
 
 @cli.command()
+@verbose_option
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array, one object per file.")
 @click.pass_obj
@@ -139,6 +152,7 @@ def _result_json(result) -> dict:
 
 
 @cli.command()
+@verbose_option
 @click.argument("files", nargs=-1, required=True, metavar="FILE|URL...")
 @click.option("--strict", is_flag=True, help="Any problem stores nothing and exits 1.")
 @click.option("--source", metavar="NAME", help="Source name to record (default: the file name or URL).")
@@ -170,6 +184,7 @@ def ingest(obj: Context, files: tuple[str, ...], strict: bool, source: str | Non
 
 
 @cli.command()
+@verbose_option
 @click.option("--dry-run", is_flag=True, help="Say which files would be written or removed; write nothing.")
 @click.pass_obj
 def build(obj: Context, dry_run: bool) -> None:
@@ -192,6 +207,7 @@ def build(obj: Context, dry_run: bool) -> None:
 
 
 @cli.command()
+@verbose_option
 @click.option("--month", metavar="YYYY-MM", help="The issue's month (default: the last complete month).")
 @click.option("--send", is_flag=True, help="Mail the issue over SMTP to the configured recipients (once).")
 @click.option("--to", "to", metavar="ADDRESS", help="With --send: a test copy to ADDRESS only.")
@@ -235,6 +251,7 @@ def _is_month(text: str) -> bool:
 
 
 @cli.command()
+@verbose_option
 @click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False))
 @click.pass_obj
 def validate(obj: Context, directory: Path | None) -> None:
@@ -275,6 +292,7 @@ def _validate_roots(obj: Context, directory: Path | None) -> list[tuple[str, Pat
 
 
 @cli.command()
+@verbose_option
 @click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free one).")
@@ -301,6 +319,7 @@ PROGRESS_FROM = 5  # sources; with fewer a run ends before a bar is worth drawin
 
 
 @cli.command()
+@verbose_option
 @click.option("--dry-run", is_flag=True, help="Read the sources and say what would change; keep and write nothing.")
 @click.pass_obj
 @click.pass_context
@@ -342,6 +361,7 @@ def run(ctx: click.Context, obj: Context, dry_run: bool) -> None:
 
 
 @cli.command()
+@verbose_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_obj
 def status(obj: Context, as_json: bool) -> None:
@@ -400,6 +420,7 @@ def _month_option(_ctx, _param, value: str | None) -> str | None:
 
 
 @cli.command()
+@verbose_option
 @click.option("--month", metavar="YYYY-MM", callback=_month_option, help="Only the items of this month.")
 @click.option("--category", "-C", metavar="C", help="Only this category (any spelling of it).")
 @click.option("--search", "-s", metavar="WORDS", help="Only items with every word in the title or summary.")
@@ -425,6 +446,7 @@ def items(obj: Context, month: str | None, category: str | None, search: str | N
 
 
 @cli.command()
+@verbose_option
 @click.argument("ids", nargs=-1, required=True, metavar="ID...")
 @click.pass_obj
 def hide(obj: Context, ids: tuple[str, ...]) -> None:
@@ -435,6 +457,7 @@ def hide(obj: Context, ids: tuple[str, ...]) -> None:
 
 
 @cli.command()
+@verbose_option
 @click.argument("ids", nargs=-1, required=True, metavar="ID...")
 @click.pass_obj
 def unhide(obj: Context, ids: tuple[str, ...]) -> None:
@@ -453,6 +476,7 @@ def _set_hidden(obj: Context, ids: tuple[str, ...], *, hidden: bool) -> None:
 
 
 @cli.command()
+@verbose_option
 @click.argument("item_id", metavar="ID")
 @click.argument("category")
 @click.pass_obj
@@ -466,6 +490,7 @@ def recategorise(obj: Context, item_id: str, category: str) -> None:
 
 
 @cli.command()
+@verbose_option
 @click.option("--format", "form", type=click.Choice(["json", "csv"]), default="json", show_default=True)
 @click.option("--output", "-o", metavar="FILE", type=click.Path(path_type=Path, dir_okay=False),
               help="Write to FILE instead of stdout.")
@@ -487,6 +512,7 @@ def export(obj: Context, form: str, output: Path | None) -> None:
 
 
 @cli.command("import")
+@verbose_option
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.pass_obj
 def import_(obj: Context, file: Path) -> None:
@@ -499,6 +525,7 @@ def import_(obj: Context, file: Path) -> None:
 
 
 @cli.command()
+@verbose_option
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 @click.pass_obj

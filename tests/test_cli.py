@@ -195,3 +195,8 @@ def test_templates_flag_overrides_one_block_of_the_default_theme(site, tmp_path)
     html = (site.parent / "outbox" / "2022-12.html").read_text("utf-8")
     assert 'alt="ILO COOP"' in html and "logo.png" in html
     assert "ILO PROSPECTS undertakes training workshop" in html  # the rest is the default theme
+
+
+def test_verbose_flag_works_after_the_command_name_too(site):
+    status, _, err = run("--config", str(site), "ingest", "-v", *map(str, SAMPLES))
+    assert status == 0 and "50 new" in err
