@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timezone
+import contextlib
+import io
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from newsletter.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((ROOT / "examples" / "ilo-coop" / "pages").glob("*.txt"))
 GOLDEN = Path(__file__).resolve().parent / "golden"
 NOW = datetime(2023, 2, 1, 9, 0, tzinfo=UTC)
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    """Run feedletter in-process at the fixed clock; (exit status, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["--now", NOW.isoformat(), *args])
+    return exit_info.value.code, out.getvalue(), err.getvalue()
+
+
+def cli_status(config: Path, *args: str) -> int:
+    """Run feedletter in-process with a config, output left to pytest's capture; the exit status."""
+    try:
+        main(["--config", str(config), "--now", NOW.isoformat(), *args])
+    except SystemExit as done:
+        return int(done.code or 0)
+    return 0
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

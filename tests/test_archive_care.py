@@ -11,7 +11,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC, date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest

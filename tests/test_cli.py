@@ -11,23 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.cli import main
-
 from .conftest import ROOT, SAMPLES
-
-NOW = "2023-02-01T09:00:00+00:00"
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    """Run feedletter in-process; returns (exit status, stdout, stderr)."""
-    import contextlib
-    import io
-
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        with pytest.raises(SystemExit) as exit_info:
-            main(["--now", NOW, *args])
-    return exit_info.value.code, out.getvalue(), err.getvalue()
+from .conftest import run_cli as run
 
 
 def files_and_mtimes(root: Path) -> dict[str, tuple[bytes, int]]:

@@ -25,23 +25,12 @@ from lxml import etree, html
 
 from feeds.errors import OutputError
 from feeds.output import Output
-from newsletter.cli import main
 
 from .conftest import SAMPLES
+from .conftest import run_cli as run
 
 NOW = "2023-02-01T09:00:00+00:00"
 FEEDLETTER = Path(sys.executable).with_name("feedletter")
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    import contextlib
-    import io
-
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        with pytest.raises(SystemExit) as exit_info:
-            main(["--now", NOW, *args])
-    return exit_info.value.code, out.getvalue(), err.getvalue()
 
 
 def stored(site: Path) -> dict[str, str]:

@@ -5,7 +5,7 @@ few lines of splitting, independent of the project's parser)."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from feeds.model import Author, FeedMeta, Item, Month

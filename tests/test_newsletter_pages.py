@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-from datetime import UTC, date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import lxml.html
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import feedparser

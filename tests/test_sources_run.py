@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from feeds.output import run_lock
-from newsletter.cli import main
 
+from .conftest import cli_status as cli
 from .http_fixture import Server, conditional
 from .source_samples import ATOM, HTML_PAGE, ITEMS_TOML, JSON_FEED, LISTING, RSS2
 
@@ -92,14 +92,6 @@ def server():
     with Server() as running:
         serve_all(running)
         yield running
-
-
-def cli(config: Path, *args: str) -> int:
-    try:
-        main(["--config", str(config), "--now", NOW, *args])
-    except SystemExit as done:
-        return int(done.code or 0)
-    return 0
 
 
 def stored(config: Path) -> dict[str, set[str]]:

@@ -10,13 +10,11 @@ from pathlib import Path
 import pytest
 
 from feeds.errors import ConfigError
-from newsletter.cli import main
 from newsletter.run_config import SmtpSettings
 from newsletter.send import SendError, load_recipients, send_package
 
+from .conftest import cli_status as cli
 from .source_samples import LISTING
-
-NOW = "2023-02-01T09:00:00+00:00"
 
 
 class Recorder:
@@ -80,14 +78,6 @@ recipients_file = "subscribers.txt"
         encoding="utf-8",
     )
     return config
-
-
-def cli(config: Path, *args: str) -> int:
-    try:
-        main(["--config", str(config), "--now", NOW, *args])
-    except SystemExit as done:
-        return int(done.code or 0)
-    return 0
 
 
 def test_send_to_the_list_once_then_refused_then_forced(tmp_path, smtp, capsys):

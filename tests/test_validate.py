@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
