@@ -158,10 +158,12 @@ def mint_id(authority: str, title: str, when: date, *, key: str | None = None) -
     return f"tag:{authority}:item/{when.isoformat()}/{digest}"
 
 
-def _chunks(values: list, size: int) -> Iterator[list]:
-    """Slices small enough for SQLite's limit on query parameters."""
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+def _select_in(db, sql: str, values: list, *, before: tuple = ()) -> Iterator[tuple]:
+    """Rows of `sql` whose "IN ({})" takes `values`, asked in slices small enough for
+    SQLite's limit on query parameters; `before` fills the parameters ahead of the list."""
+    for start in range(0, len(values), 500):
+        chunk = values[start : start + 500]
+        yield from db.execute(sql.format(",".join("?" * len(chunk))), [*before, *chunk])
 
 
 def _content_hash(item: ParsedItem) -> str:
@@ -342,28 +344,28 @@ class Archive:
     def _known(self, db, keyed: dict[str, ParsedItem], items) -> dict[str, tuple]:
         """Key -> (id, title, date, source, content_hash) of the stored items known by it."""
         wanted = list(keyed) + [f"guid|{item.guid}" for item in keyed.values() if item.guid]
-        found: dict[str, tuple] = {}
-        for chunk in _chunks(wanted, 500):
-            rows = db.execute(
-                "SELECT k.key, i.id, i.title, i.date, i.source, i.content_hash FROM item_keys k"
-                f" JOIN items i ON i.id = k.item_id WHERE k.key IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
-            found.update((row[0], row[1:]) for row in rows)
+        rows = _select_in(
+            db,
+            "SELECT k.key, i.id, i.title, i.date, i.source, i.content_hash FROM item_keys k"
+            " JOIN items i ON i.id = k.item_id WHERE k.key IN ({})",
+            wanted,
+        )
+        found = {row[0]: row[1:] for row in rows}
         return found
 
     def _edit_candidates(self, db, source: str, items: list[ParsedItem]) -> dict[tuple[str, str], list]:
         """(date, summary) -> [(id, title)] of this source's stored items on those days."""
         days = sorted({item.date.isoformat() for item in items})
         found: dict[tuple[str, str], list] = defaultdict(list)
-        for chunk in _chunks(days, 500):
-            rows = db.execute(
-                "SELECT id, title, date, summary FROM items WHERE source = ?"
-                f" AND date IN ({','.join('?' * len(chunk))}) AND summary IS NOT NULL",
-                [source, *chunk],
-            )
-            for item_id, title, when, summary in rows:
-                found[(when, summary)].append((item_id, title))
+        rows = _select_in(
+            db,
+            "SELECT id, title, date, summary FROM items WHERE source = ?"
+            " AND date IN ({}) AND summary IS NOT NULL",
+            days,
+            before=(source,),
+        )
+        for item_id, title, when, summary in rows:
+            found[(when, summary)].append((item_id, title))
         return found
 
     def _find_edited(self, candidates, item: ParsedItem, present: dict[str, ParsedItem]) -> str | None:
@@ -375,15 +377,7 @@ class Archive:
 
     def _day_offsets(self, db, days: Iterable[date]) -> dict[str, int]:
         wanted = sorted(day.isoformat() for day in days)
-        found: dict[str, int] = {}
-        for chunk in _chunks(wanted, 500):
-            rows = db.execute(
-                "SELECT date, MAX(day_offset) FROM items"
-                f" WHERE date IN ({','.join('?' * len(chunk))}) GROUP BY date",
-                chunk,
-            )
-            found.update(rows)
-        return found
+        return dict(_select_in(db, "SELECT date, MAX(day_offset) FROM items WHERE date IN ({}) GROUP BY date", wanted))
 
     def _new_row(self, source, key: str, item: ParsedItem, offset, published, seen, authority) -> tuple:
         return (
