@@ -25,7 +25,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,8 +110,8 @@ def peak_rss_mb() -> float:
 
 def child_build(config: str, now: str) -> None:
     """In a fresh process: load the settings, time app.build, report seconds and peak RSS as JSON."""
-    from newsletter.app import build
-    from newsletter.config import load_settings
+    from newsletter.app.config import load_settings
+    from newsletter.app.usecases.build import build
 
     settings = load_settings(Path(config))
     start = time.perf_counter()
@@ -175,9 +175,9 @@ def extra_listing(workdir: Path, number: int) -> Path:
 
 
 def measure_size(n: int, workdir: Path, *, seed: int, log: Callable[[str], None]) -> Figures:
-    from feeds.parse import parse_listing
-    from newsletter import app
-    from newsletter.config import load_settings
+    from feeds.sources.listing import parse_listing
+    from newsletter.app.usecases.ingest import ingest
+    from newsletter.app.config import load_settings
 
     fig = Figures(n)
     config = scratch_site(workdir)
@@ -202,7 +202,7 @@ def measure_size(n: int, workdir: Path, *, seed: int, log: Callable[[str], None]
 
     # ingest: the use case (read file, parse, one transaction) into a fresh archive each time
     log("ingest")
-    seconds = best_of(lambda: app.ingest(settings, [listing], now=NOW), setup=lambda: reset_archive(settings),
+    seconds = best_of(lambda: ingest(settings, [listing], now=NOW), setup=lambda: reset_archive(settings),
                       budget=20)
     fig.values["ingest"] = n / seconds
     fig.details.append(f"ingest: {seconds:.2f} s; archive {settings.archive.stat().st_size / 1e6:.0f} MB")
@@ -222,13 +222,13 @@ def measure_size(n: int, workdir: Path, *, seed: int, log: Callable[[str], None]
     # incremental: one new item, then build again (app.build in a child; then the command's wall time)
     log("incremental build")
     start = time.perf_counter()
-    app.ingest(settings, [extra_listing(workdir, 1)], now=NOW)
+    ingest(settings, [extra_listing(workdir, 1)], now=NOW)
     fig.details.append(f"ingest of the one new item: {(time.perf_counter() - start) * 1e3:.0f} ms")
     incremental = run_child_build(config)
     fig.values["incremental"] = incremental["seconds"]
     fig.details.append(f"incremental build: {incremental['written']} files written, "
                        f"peak RSS {incremental['rss_mb']:.0f} MB")
-    app.ingest(settings, [extra_listing(workdir, 2)], now=NOW)
+    ingest(settings, [extra_listing(workdir, 2)], now=NOW)
     fig.values["incremental_cli"] = wall(
         [str(FEEDLETTER), "--config", str(config), "--now", NOW.isoformat(), "build"])
     return fig
@@ -238,11 +238,12 @@ def feed_floor(fig: Figures, settings) -> None:
     """feeds.atom.atom_bytes vs the same two documents written by plain feedgen calls."""
     from feedgen.feed import FeedGenerator
 
+    from feeds.archive import Archive
     from feeds.atom import atom_bytes
-    from feeds.digest import group_by_month
     from feeds.documents import digest_feed, item_feed
-    from feeds.publish import DIGEST_FEED, ITEMS_FEED, issue_path, item_page_url
-    from feeds.store import Archive
+    from feeds.months import group_by_month
+    from feeds.site_files import DIGEST_FEED, ITEMS_FEED
+    from feeds.site_paths import issue_path, item_page_url
 
     meta = settings.meta
     today = NOW.astimezone(settings.timezone).date()
@@ -310,9 +311,9 @@ def newsletter_floor(fig: Figures, settings) -> None:
     mjml2html alone on that issue's MJML; the whole e-mail package is shown beside it."""
     from mjml import mjml2html
 
-    from feeds.digest import group_by_month
-    from feeds.store import Archive
-    from newsletter import pages, render
+    from feeds.archive import Archive
+    from feeds.months import group_by_month
+    from newsletter.issue import pages, render
 
     today = NOW.astimezone(settings.timezone).date()
     with Archive.open(settings.archive, create=False) as archive:
@@ -458,15 +459,15 @@ def profile(workdir: Path, fig: Figures, lines: int, everything: bool) -> str:
         import pyinstrument
     except ImportError:
         return "profile: pyinstrument is not installed; run: .venv/bin/pip install pyinstrument"
-    from newsletter import app
-    from newsletter.config import load_settings
+    from newsletter.app.usecases.ingest import ingest
+    from newsletter.app.config import load_settings
 
     config = workdir / "feedletter.toml"
     settings = load_settings(config)
     command = [str(FEEDLETTER), "--config", str(config), "--now", NOW.isoformat(), "build"]
     out: list[str] = []
     for number, (name, options) in enumerate((("call tree", []), ("flat, by own time", ["-p", "flat=true"]))):
-        app.ingest(settings, [extra_listing(workdir, 10 + number)], now=NOW)  # one new item each time
+        ingest(settings, [extra_listing(workdir, 10 + number)], now=NOW)  # one new item each time
         path = workdir / f"profile-build-{number}.txt"
         subprocess.run([sys.executable, "-m", "pyinstrument", "-r", "text", "--no-color", "--unicode",
                         *options, "-o", str(path), *command], check=True, timeout=CHILD_TIMEOUT)
@@ -478,7 +479,7 @@ def profile(workdir: Path, fig: Figures, lines: int, everything: bool) -> str:
     fresh = scratch_site(workdir / "profile-ingest")
     fresh_settings = load_settings(fresh)
     listing = workdir / f"listing-{fig.n}.txt"
-    tree, flat = _profile_call(lambda: app.ingest(fresh_settings, [listing], now=NOW))
+    tree, flat = _profile_call(lambda: ingest(fresh_settings, [listing], now=NOW))
     out += _head(tree, lines, f"pyinstrument: ingest use case, {size_label(fig.n)} items into a fresh archive")
     out += _head(flat, lines, "same, flat by own time")
     if fig.render_issue is not None:

@@ -233,7 +233,7 @@ def listing_text(n: int, seed: int = 0) -> str:
 
 def check(text: str, n: int) -> None:
     """Raise if parse_listing does not read exactly N items and no problem from `text`."""
-    from feeds.parse import parse_listing
+    from feeds.sources.listing import parse_listing
 
     result = parse_listing(text, source="synth")
     if len(result.items) != n or result.problems:
@@ -247,7 +247,7 @@ def measure(pages: Path) -> str:
     from collections import Counter
     from statistics import median
 
-    from feeds.parse import parse_listing
+    from feeds.sources.listing import parse_listing
 
     items = [item for page in sorted(pages.glob("*.txt"))
              for item in parse_listing(page.read_text(encoding="utf-8"), source=page.name).items]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
+from .dates import long_date, month_and_year
 from .model import FeedMeta, Item, Month
 
 EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
@@ -76,10 +77,6 @@ def item_entry(item: Item, link_for: Callable[[Item], str | None]) -> Entry:
     )
 
 
-def month_title(month: Month) -> str:
-    return datetime(month.year, month.month, 1).strftime("%B %Y")
-
-
 def month_html(month: Month) -> str:
     """A month's items as a simple HTML list by section: the digest feed's content."""
     parts = []
@@ -89,7 +86,7 @@ def month_html(month: Month) -> str:
             title = escape(item.title, quote=False)
             if item.url:
                 title = f'<a href="{escape(item.url)}">{title}</a>'
-            when = f"{item.date.day} {item.date:%B %Y}"
+            when = long_date(item.date)
             parts.append(f"<li><strong>{title}</strong> ({when})")
             if item.summary:
                 parts.append(f"<br>{escape(item.summary, quote=False)}")
@@ -129,7 +126,7 @@ def digest_feed(
     entries = tuple(
         Entry(
             id=f"tag:{meta.id_authority}:digest/{month.key}",
-            title=f"{meta.title}: {month_title(month)}",
+            title=f"{meta.title}: {month_and_year(month.year, month.month)}",
             published=month.published,
             updated=month.updated,
             content_html=month_html(month),

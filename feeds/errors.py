@@ -35,3 +35,7 @@ class RenderError(FeedletterError):
 
 class LockTimeout(FeedletterError):
     """Another run holds the lock."""
+
+
+class ArchiveError(FeedletterError):
+    """The archive file cannot be opened, read or written."""

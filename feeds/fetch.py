@@ -17,9 +17,10 @@ import urllib.request
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from .errors import SourceError, UsageError
+from .urls import is_web_url
 
 MAX_BYTES = 64 * 1024 * 1024  # a 50 MB listing is read; a 100 MB feed is refused
 TIMEOUT = 20.0
@@ -51,10 +52,6 @@ class Fetched:
         return self.status == 304
 
 
-def is_url(location: str) -> bool:
-    return urlsplit(location).scheme.lower() in ("http", "https")
-
-
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         return None  # redirects are followed by `fetch`, with its own bound
@@ -77,7 +74,7 @@ def fetch(
 ) -> Fetched:
     """Read a file or URL. Raises SourceError with a one-line reason on failure."""
     text = str(location)
-    if not is_url(text):
+    if not is_web_url(text):
         return read_file(Path(text), max_bytes)
     url = text
     seen = [url]
@@ -87,7 +84,7 @@ def fetch(
         if isinstance(answer, Fetched):
             return answer
         target = urljoin(url, answer)
-        if not is_url(target):
+        if not is_web_url(target):
             raise SourceError(f"{url}: redirected to {target!r}, which is not an http(s) URL")
         if target in seen:
             raise SourceError(f"{seen[0]}: redirect loop ({' -> '.join([*seen, target])})")

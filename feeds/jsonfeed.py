@@ -7,16 +7,12 @@ output ends with a newline, so the same FeedDoc always gives the same bytes.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
+from .dates import rfc3339
 from .documents import Entry, FeedDoc
 from .model import FeedMeta
 
 VERSION = "https://jsonfeed.org/version/1.1"
-
-
-def rfc3339(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
 
 
 def _author(meta: FeedMeta) -> dict:

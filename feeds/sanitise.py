@@ -13,10 +13,15 @@ from __future__ import annotations
 import re
 from dataclasses import fields, replace
 
-from .model import ParsedItem, ParseResult, Problem, normalise_space
+from .model import ParsedItem, ParseResult, Problem
 
 _ONE_LINE = ("title", "category")
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def normalise_space(text: str) -> str:
+    """Collapse every run of whitespace (non-breaking spaces too) into one space."""
+    return " ".join(text.split())
 
 
 def describe(found: list[str]) -> str:

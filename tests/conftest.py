@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.cli import main
+from newsletter.app.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((ROOT / "examples" / "ilo-coop" / "pages").glob("*.txt"))

@@ -7,10 +7,10 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from feeds.parse import parse_listing
-from feeds.publish import feed_files
-from feeds.store import Archive
-from newsletter.config import load_settings
+from feeds.archive import Archive
+from feeds.site_files import feed_files
+from feeds.sources.listing import parse_listing
+from newsletter.app.config import load_settings
 
 from .conftest import NOW, SAMPLES
 

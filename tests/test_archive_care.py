@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from feeds.store import MIGRATIONS, Archive
-from newsletter.cli import main
-from newsletter.item_table import items_table
+from feeds.archive import Archive
+from feeds.archive.db import MIGRATIONS
+from newsletter.app.cli import main
+from newsletter.app.journal import Journal
+from newsletter.app.tables import items_table
 
 from .conftest import SAMPLES
 
@@ -162,8 +164,8 @@ def test_items_filters_json_and_tab_separated_rows(built):
 
 
 def test_items_table_fits_the_terminal(built):
-    from newsletter.care import list_items
-    from newsletter.config import load_settings
+    from newsletter.app.config import load_settings
+    from newsletter.app.maintenance import list_items
 
     items = list_items(load_settings(built), include_hidden=True)
     text = items_table(items, 80)
@@ -428,7 +430,7 @@ def test_an_archive_of_schema_4_gains_the_new_columns(tmp_path):
         assert item.category == "News" and archive.categories() == {"news": "News"}
         assert archive.recategorise(item.id, "Archive", now=datetime(2023, 1, 1, tzinfo=UTC))
         assert archive.newest_by_category(5, until=date(2023, 1, 1))["archive"][0].id == item.id
-        assert archive.runs() == []
+        assert Journal(archive).runs() == []
     with contextlib.closing(sqlite3.connect(path)) as db:
         assert db.execute("PRAGMA user_version").fetchone() == (len(MIGRATIONS),)
 

@@ -10,11 +10,11 @@ import feedparser
 import pytest
 from lxml import etree
 
-from feeds.digest import group_by_month
-from feeds.parse import parse_listing
-from feeds.publish import DIGEST_FEED, ITEMS_FEED, feed_files
-from feeds.store import Archive
-from newsletter.config import load_settings
+from feeds.archive import Archive
+from feeds.months import group_by_month
+from feeds.site_files import DIGEST_FEED, ITEMS_FEED, feed_files
+from feeds.sources.listing import parse_listing
+from newsletter.app.config import load_settings
 
 from .conftest import NOW, SAMPLES
 

@@ -6,8 +6,11 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from newsletter import app
-from newsletter.config import load_settings
+from feeds.archive import Archive
+from newsletter.app.config import load_settings
+from newsletter.app.journal import Journal
+from newsletter.app.usecases.build import build
+from newsletter.app.usecases.ingest import ingest
 
 from .conftest import NOW, SAMPLES
 
@@ -22,23 +25,23 @@ def mtimes(root: Path) -> dict[str, int]:
 
 def test_second_build_renders_no_month_and_writes_nothing(site):
     settings = load_settings(site)
-    app.ingest(settings, SAMPLES, now=NOW)
-    first = app.build(settings, now=NOW)
+    ingest(settings, SAMPLES, now=NOW)
+    first = build(settings, now=NOW)
     assert first.items == 50 and first.months == 17 and first.rendered_months == 17
     before = mtimes(settings.output)
-    second = app.build(settings, now=NOW)
+    second = build(settings, now=NOW)
     assert second.rendered_months == 0 and second.written == ()
     assert mtimes(settings.output) == before
 
 
 def test_a_late_item_redoes_only_its_month(site, tmp_path):
     settings = load_settings(site)
-    app.ingest(settings, SAMPLES, now=NOW)
-    app.build(settings, now=NOW)
+    ingest(settings, SAMPLES, now=NOW)
+    build(settings, now=NOW)
     late = tmp_path / "late.txt"
     late.write_text("  1. News\n    A late story from March 2021\n    15 March 2021\n    Found later.\n", "utf-8")
-    app.ingest(settings, [late], now=NOW + timedelta(hours=1))
-    report = app.build(settings, now=NOW + timedelta(hours=1))
+    ingest(settings, [late], now=NOW + timedelta(hours=1))
+    report = build(settings, now=NOW + timedelta(hours=1))
     assert report.rendered_months == 1
     changed = set(report.written)
     assert {"issues/2021-03.html", "feeds/archive/items-2021-03.atom"} <= changed
@@ -50,27 +53,25 @@ def test_incremental_result_equals_a_full_build(site, tmp_path):
     settings = load_settings(site)
     for number, page in enumerate(SAMPLES):  # one page a day, building after each
         when = NOW + timedelta(days=number)
-        app.ingest(settings, [page], now=when)
-        app.build(settings, now=when)
+        ingest(settings, [page], now=when)
+        build(settings, now=when)
     incremental = tree(settings.output)
     shutil.rmtree(settings.output)
     (settings.archive.parent / "feedletter.db").exists()
-    from feeds.store import Archive
-
     with Archive.open(settings.archive) as archive:
-        archive.save_build_state({})
-    app.build(settings, now=NOW + timedelta(days=len(SAMPLES) - 1))
+        Journal(archive).save_build_state({})
+    build(settings, now=NOW + timedelta(days=len(SAMPLES) - 1))
     assert tree(settings.output) == incremental
 
 
 def test_deleted_outputs_are_rebuilt(site):
     settings = load_settings(site)
-    app.ingest(settings, SAMPLES, now=NOW)
-    app.build(settings, now=NOW)
+    ingest(settings, SAMPLES, now=NOW)
+    build(settings, now=NOW)
     page = settings.output / "issues" / "2017-11.html"
     original = page.read_bytes()
     page.unlink()
-    report = app.build(settings, now=NOW)
+    report = build(settings, now=NOW)
     assert report.rendered_months == 1 and page.read_bytes() == original
 
 
@@ -79,12 +80,12 @@ def test_a_template_change_rebuilds_every_page(site, tmp_path):
     templates.mkdir(parents=True)
     site.write_text(site.read_text() + '\n[paths]\ntemplates = "theme"\n', "utf-8")
     settings = load_settings(site)
-    app.ingest(settings, SAMPLES, now=NOW)
-    app.build(settings, now=NOW)
+    ingest(settings, SAMPLES, now=NOW)
+    build(settings, now=NOW)
     (templates / "index.html.j2").write_text(
         '{% extends "default:site/index.html.j2" %}{% block title %}Our archive{% endblock %}', "utf-8"
     )
-    report = app.build(settings, now=NOW)
+    report = build(settings, now=NOW)
     assert report.rendered_months == 17
     assert "<title>Our archive</title>" in (settings.output / "index.html").read_text("utf-8")
 
@@ -93,11 +94,11 @@ def test_future_item_appears_on_its_day(site, tmp_path):
     settings = load_settings(site)
     upcoming = tmp_path / "upcoming.txt"
     upcoming.write_text("  1. Event\n    Cooperative summit\n    10 February 2023\n    In Geneva.\n", "utf-8")
-    app.ingest(settings, [*SAMPLES, upcoming], now=NOW)
-    app.build(settings, now=NOW)
+    ingest(settings, [*SAMPLES, upcoming], now=NOW)
+    build(settings, now=NOW)
     assert b"Cooperative summit" not in (settings.output / "feeds" / "items.atom").read_bytes()
     later = datetime(2023, 2, 10, 12, tzinfo=UTC)
-    report = app.build(settings, now=later)
+    report = build(settings, now=later)
     assert "issues/2023-02.html" in report.written
     assert b"Cooperative summit" in (settings.output / "feeds" / "items.atom").read_bytes()
 
@@ -109,8 +110,8 @@ def test_every_feed_link_to_our_site_reaches_a_published_page_and_anchor(site):
     import feedparser
 
     settings = load_settings(site)
-    app.ingest(settings, SAMPLES, now=NOW)
-    app.build(settings, now=NOW)
+    ingest(settings, SAMPLES, now=NOW)
+    build(settings, now=NOW)
     base = settings.meta.base_url
     checked = 0
     for feed in sorted((settings.output / "feeds").rglob("*.atom")):

@@ -12,9 +12,10 @@ import feedparser
 import pytest
 from lxml import etree
 
+from feeds.archive import Archive
 from feeds.model import ParsedItem
-from feeds.publish import OPML_FILE, category_slugs, feed_links
-from feeds.store import Archive
+from feeds.site_files import OPML_FILE, feed_links
+from feeds.site_paths import category_slugs
 from feeds.validate import check_json_feed
 
 from .conftest import NOW

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.context import issue_context
-from newsletter.render import make_environment, render_issue
-from newsletter.sections import plan_issue
+from newsletter.issue.context import issue_context
+from newsletter.issue.plan import plan_issue
+from newsletter.issue.render import make_environment, render_issue
 from tests.test_newsletter_data import META, big_month, december_2022, ilo_settings
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -7,7 +7,11 @@ from pathlib import Path
 import pytest
 
 from feeds.errors import ConfigError
-from newsletter.issue_config import DEFAULT_SECTIONS, NewsletterSettings, load_editorial
+from newsletter.issue.settings import (
+    DEFAULT_SECTIONS,
+    NewsletterSettings,
+    load_editorial,
+)
 
 
 def settings(table: dict, base_dir: Path = Path("/nonexistent")) -> NewsletterSettings:

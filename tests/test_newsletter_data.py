@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from feeds.model import Author, FeedMeta, Item, Month
-from newsletter.issue_config import NewsletterSettings
+from newsletter.issue.settings import NewsletterSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ROOT / "examples" / "ilo-coop" / "pages"

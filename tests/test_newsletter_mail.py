@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from newsletter.mail import build_message
+from newsletter.issue.mail import build_message
 
 DATE = datetime(2023, 1, 2, 9, 30, tzinfo=timezone(timedelta(hours=1)))
 HTML = "<!doctype html><html><body>" + "<p>R&amp;D café</p>" * 400 + "</body></html>"  # one 7 KB line

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 
 import lxml.html
 
-from newsletter.pages import issue_package, issue_pages
-from newsletter.render import make_environment
+from newsletter.issue.pages import issue_package, issue_pages
+from newsletter.issue.render import make_environment
 from tests.test_newsletter_data import (
     META,
     december_2022,
@@ -47,7 +47,7 @@ def test_issue_pages_and_index_newest_first() -> None:
 
 
 def test_web_copy_holds_the_anchors_the_feeds_link_to() -> None:
-    from newsletter.context import item_anchor
+    from feeds.site_paths import item_anchor
 
     pages = issue_pages(months(), ilo_settings(), META, make_environment(None), feeds=FEEDS)
     doc = lxml.html.document_fromstring(pages["issues/2022-12.html"])
@@ -72,7 +72,7 @@ def test_issue_package_for_the_outbox() -> None:
 def test_default_from_is_the_site_author_and_empty_month_gives_nothing() -> None:
     from pathlib import Path
 
-    from newsletter.issue_config import NewsletterSettings
+    from newsletter.issue.settings import NewsletterSettings
 
     s = NewsletterSettings.from_table({}, where="feedletter.toml", base_dir=Path("."))
     package = issue_package(december_2022(), s, META, make_environment(None), now=NOW)

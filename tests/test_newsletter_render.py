@@ -10,10 +10,11 @@ import lxml.html
 import pytest
 
 from feeds.errors import RenderError
-from newsletter.context import issue_context, item_anchor
-from newsletter.issue_config import NewsletterSettings
-from newsletter.render import RenderedIssue, make_environment, render_issue
-from newsletter.sections import plan_issue
+from feeds.site_paths import item_anchor
+from newsletter.issue.context import issue_context
+from newsletter.issue.plan import plan_issue
+from newsletter.issue.render import RenderedIssue, make_environment, render_issue
+from newsletter.issue.settings import NewsletterSettings
 from tests.test_newsletter_data import (
     META,
     big_month,

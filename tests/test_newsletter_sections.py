@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.issue_config import NewsletterSettings
-from newsletter.sections import issue_number, plan_issue
+from newsletter.issue.plan import issue_number, plan_issue
+from newsletter.issue.settings import NewsletterSettings
 from tests.test_newsletter_data import december_2022, ilo_settings, make_item, month_of
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from feeds.parse import parse_listing
+from feeds.sources.listing import parse_listing
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).resolve().parent / "cases" / "listings"

@@ -24,22 +24,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree, html
 
-from feeds.model import (
-    Author,
-    FeedMeta,
-    Item,
-    ParseResult,
-    category_key,
-    normalise_space,
-)
-from feeds.parse import MONTHS, parse_date, parse_listing
-from feeds.publish import feed_files
-from feeds.sanitise import FORBIDDEN
+from feeds.dates import MONTHS, parse_date
+from feeds.identity import category_key
+from feeds.model import Author, FeedMeta, Item, ParseResult
+from feeds.sanitise import FORBIDDEN, normalise_space
+from feeds.site_files import feed_files
 from feeds.sources import parse_source
-from newsletter.issue_config import NewsletterSettings
-from newsletter.mail import build_message
-from newsletter.pages import issue_package, issue_page
-from newsletter.render import make_environment
+from feeds.sources.listing import parse_listing
+from newsletter.issue.mail import build_message
+from newsletter.issue.pages import issue_package, issue_page
+from newsletter.issue.render import make_environment
+from newsletter.issue.settings import NewsletterSettings
 
 SCHEMA = etree.RelaxNG(etree.parse(str(Path(__file__).resolve().parent.parent / "feeds" / "schemas" / "atom.rng")))
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -204,7 +199,7 @@ def test_any_string_is_escaped_exactly_once_everywhere(title, summary, category)
     body = feed["items"][0].get("content_text") or _html_text(feed["items"][0]["content_html"])
     assert _flat(item.summary) in _flat(body)
 
-    from feeds.digest import group_by_month
+    from feeds.months import group_by_month
 
     (month,) = group_by_month(items, labels)
     page, _entry = issue_page(month, NewsletterSettings(), META, ENVIRONMENT)
@@ -255,6 +250,6 @@ def test_html_summaries_from_feeds_stay_sanitised(description):
 
 
 def _one_month(item: Item):
-    from feeds.digest import group_by_month
+    from feeds.months import group_by_month
 
     return group_by_month([item], {})[:1]

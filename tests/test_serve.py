@@ -13,7 +13,7 @@ import feedparser
 import pytest
 
 from feeds.output import Output
-from newsletter.serve import make_server
+from newsletter.app.serve import make_server
 
 from .feed_samples import build_files, sample_site
 

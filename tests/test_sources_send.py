@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from feeds.errors import ConfigError
-from newsletter.run_config import SmtpSettings
-from newsletter.send import SendError, load_recipients, send_package
+from newsletter.app.config.sources import SmtpSettings
+from newsletter.app.smtp import SendError, load_recipients, send_package
 
 from .conftest import cli_status as cli
 from .source_samples import LISTING

@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from feeds.archive import Archive
+from feeds.identity import mint_id
 from feeds.model import ParsedItem
-from feeds.parse import parse_listing
-from feeds.store import Archive, mint_id
+from feeds.sources.listing import parse_listing
 
 from .conftest import NOW, SAMPLES
 

@@ -17,7 +17,7 @@ from feeds.validate import (
     check_opml,
     check_rss,
 )
-from newsletter.cli import main
+from newsletter.app.cli import main
 
 from .conftest import NOW, SAMPLES
 from .feed_samples import CONFIG, build_files, sample_site

@@ -18,12 +18,14 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import date, datetime
-from email.utils import parsedate_to_datetime
+from datetime import date
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
-from ..model import ParsedItem, ParseResult, Problem, first_of_each, normalise_space
+from ..dates import parse_instant, plausible
+from ..identity import first_of_each
+from ..model import ParsedItem, ParseResult, Problem
+from ..sanitise import normalise_space
+from ..urls import absolute_url
 from .html import node_text
 
 SUMMARY_LIMIT = 1200  # characters of summary text kept from a feed entry
@@ -61,39 +63,6 @@ def _shorten(text: str) -> str:
         return text
     cut = text[:SUMMARY_LIMIT].rsplit(" ", 1)[0]
     return cut.rstrip(" ,;:") + " …"
-
-
-def parse_datetime_text(raw: str) -> datetime | None:
-    """RFC 822 or RFC 3339 (or what dateutil reads) -> datetime, offset as written."""
-    raw = raw.strip()
-    if not raw:
-        return None
-    try:
-        return parsedate_to_datetime(raw)
-    except (TypeError, ValueError, IndexError):
-        pass
-    from dateutil import parser as dateparser
-
-    try:
-        return dateparser.isoparse(raw)
-    except (ValueError, OverflowError):
-        pass
-    try:
-        return dateparser.parse(raw)
-    except (ValueError, OverflowError, TypeError):
-        return None
-
-
-def _plausible(day: date) -> bool:
-    return 1970 <= day.year <= 2999
-
-
-def _absolute(url: Any, base: str | None) -> str | None:
-    if not isinstance(url, str) or not url.strip():
-        return None
-    absolute = urljoin(base, url.strip()) if base else url.strip()
-    parts = urlsplit(absolute)
-    return absolute if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def is_json_feed(data: Any) -> bool:
@@ -171,7 +140,7 @@ def parse_xml_feed(data: bytes, *, source: str, base_url: str | None = None) -> 
                     f"the feed is not well-formed ({reason}); {len(entries)} entries recovered, check them")
         )
     lines = _entry_lines(data, len(entries))
-    site = _absolute(parsed.get("feed", {}).get("link"), base_url) or base_url
+    site = absolute_url(parsed.get("feed", {}).get("link"), base_url) or base_url
     items: list[ParsedItem] = []
     for position, entry in enumerate(entries):
         line = lines[position] if lines else position + 1
@@ -215,21 +184,21 @@ def _entry_date(entry: Any) -> date | None:
     for key in ("published", "updated", "created", "issued", "modified"):
         raw = entry.get(key)
         if isinstance(raw, str):
-            moment = parse_datetime_text(raw)
-            if moment is not None and _plausible(moment.date()):
+            moment = parse_instant(raw)
+            if moment is not None:
                 return moment.date()
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         parsed = entry.get(key)
         if parsed:
             day = date(parsed.tm_year, parsed.tm_mon, parsed.tm_mday)
-            if _plausible(day):
+            if plausible(day):
                 return day
     return None
 
 
 def _read_entry(entry: Any, *, line: int, source: str, base: str | None) -> tuple[ParsedItem | None, Problem | None]:
     title = normalise_space(sanitise_to_text(entry.get("title") or ""))
-    link = _absolute(entry.get("link"), base)
+    link = absolute_url(entry.get("link"), base)
     summary_html = entry.get("summary") or ""
     if not summary_html and entry.get("content"):
         summary_html = entry["content"][0].get("value") or ""
@@ -259,8 +228,8 @@ def _shorten_title(text: str, limit: int = 90) -> str:
 
 
 def parse_json_feed(data: bytes, *, source: str, base_url: str | None = None) -> ParseResult:
+    from .decoding import decode_text
     from .items import json_elements_with_lines
-    from .listing import decode_text
 
     text, problem = decode_text(data, source=source)
     if text is None:
@@ -279,7 +248,7 @@ def parse_json_feed(data: bytes, *, source: str, base_url: str | None = None) ->
     except (ValueError, IndexError):
         located = None
     lines = [line for line, _ in located] if located and len(located) == len(entries) else None
-    base = _absolute(document.get("home_page_url"), base_url) or base_url
+    base = absolute_url(document.get("home_page_url"), base_url) or base_url
     items: list[ParsedItem] = []
     problems: list[Problem] = []
     for position, entry in enumerate(entries):
@@ -300,7 +269,7 @@ def _text(value: Any) -> str:
 
 
 def _read_json_item(entry: dict, *, line: int, source: str, base: str | None) -> tuple[ParsedItem | None, Problem | None]:
-    link = _absolute(entry.get("url"), base) or _absolute(entry.get("external_url"), base)
+    link = absolute_url(entry.get("url"), base) or absolute_url(entry.get("external_url"), base)
     if _text(entry.get("summary")):
         summary = normalise_paragraphs(_text(entry.get("summary")))
     elif _text(entry.get("content_text")):
@@ -315,8 +284,8 @@ def _read_json_item(entry: dict, *, line: int, source: str, base: str | None) ->
         title = _shorten_title(summary)
     when = None
     for key in ("date_published", "date_modified"):
-        moment = parse_datetime_text(_text(entry.get(key)))
-        if moment is not None and _plausible(moment.date()):
+        moment = parse_instant(_text(entry.get(key)))
+        if moment is not None:
             when = moment.date()
             break
     if when is None:

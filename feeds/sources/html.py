@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import date
-from urllib.parse import urljoin, urlsplit
 
-from ..model import ParsedItem, ParseResult, Problem, first_of_each, normalise_space
-from ..parse import parse_date, parse_listing
+from ..dates import DateError, loose_date, parse_date
+from ..identity import first_of_each
+from ..model import ParsedItem, ParseResult, Problem
+from ..sanitise import normalise_space
+from ..urls import absolute_url
+from .listing import parse_listing
 
 SELECTOR_KEYS = ("item", "title", "date", "summary", "link", "category")
 
@@ -171,17 +174,6 @@ def parse(
     return _parse_with_selectors(markup, source=source, base_url=base_url, selectors=selectors)
 
 
-def _absolute(href: str | None, base: str | None) -> str | None:
-    if not href:
-        return None
-    href = href.strip()
-    url = urljoin(base, href) if base else href
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    return url
-
-
 def _first(node, selector: str | None):
     if not selector:
         return None
@@ -200,32 +192,13 @@ def _date_of(node) -> date | None:
     for text in candidates:
         try:
             when = parse_date(text)
-        except ValueError:
+        except DateError:
             when = None
         if when is None:
-            when = _loose_date(text)
+            when = loose_date(text)
         if when is not None:
             return when
     return None
-
-
-def _loose_date(text: str) -> date | None:
-    """Dates in the wider forms pages use ('Jan. 25, 2023 - 10:00', '25.01.2023')."""
-    if not text or len(text) > 80 or not any(ch.isdigit() for ch in text):
-        return None
-    from dateutil import parser as dateparser
-
-    try:
-        moment = dateparser.parse(text, dayfirst=True, fuzzy=False)
-    except (ValueError, OverflowError, TypeError):
-        try:
-            moment, skipped = dateparser.parse(text, dayfirst=True, fuzzy_with_tokens=True)
-        except (ValueError, OverflowError, TypeError):
-            return None
-        # fuzzy parsing accepts almost anything; keep it only when most words were a date
-        if sum(len(s.strip()) for s in skipped) > len(text) / 2:
-            return None
-    return moment.date() if moment.year > 1 else None
 
 
 def _parse_with_selectors(markup: str, *, source: str, base_url: str | None, selectors: Mapping[str, str]) -> ParseResult:
@@ -233,7 +206,7 @@ def _parse_with_selectors(markup: str, *, source: str, base_url: str | None, sel
     base = base_url
     base_node = tree.css_first("base[href]")
     if base_node is not None:
-        base = _absolute(base_node.attributes.get("href"), base_url) or base
+        base = absolute_url(base_node.attributes.get("href"), base_url) or base
     item_selector = selectors.get("item") or "li"
     try:
         nodes = tree.css(item_selector)
@@ -267,6 +240,6 @@ def _parse_with_selectors(markup: str, *, source: str, base_url: str | None, sel
             link_node = (title_node if title_node.tag == "a" else _first(title_node, "a[href]")) or _first(node, "a[href]")
         if link_node is not None and link_node.tag != "a" and "href" not in link_node.attributes:
             link_node = _first(link_node, "a[href]")
-        url = _absolute(link_node.attributes.get("href"), base) if link_node is not None else None
+        url = absolute_url(link_node.attributes.get("href"), base) if link_node is not None else None
         items.append(ParsedItem(title, when, category or None, summary or None, url, line=position))
     return ParseResult(source, first_of_each(items), tuple(problems))

@@ -12,14 +12,15 @@ import io
 import json
 import re
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from urllib.parse import urlsplit
 
-from ..model import ParsedItem, ParseResult, Problem, normalise_space, normalise_title
-from ..parse import parse_date, plausible
-from ..sanitise import FORBIDDEN, describe, strip
-from .listing import decode_text
+from ..dates import date_value
+from ..identity import normalise_title
+from ..model import ParsedItem, ParseResult, Problem
+from ..sanitise import FORBIDDEN, describe, normalise_space, strip
+from ..urls import absolute_url
+from .decoding import decode_text
 
 FIELDS = ("title", "date", "category", "summary", "url")
 FORMATS = ("toml", "json", "csv")
@@ -106,7 +107,7 @@ def read_row(row: Any, *, line: int, source: str) -> tuple[ParsedItem | None, li
     if not isinstance(title, str) or not normalise_space(title):
         problems.append(Problem(source, line, "item has no title; row skipped"))
         return None, problems
-    when = parse_item_date(row.get("date"))
+    when = date_value(row.get("date"))
     if when is None:
         value = row.get("date")
         reason = "has no date" if value in (None, "") else f"has an unreadable date {value!r}"
@@ -124,8 +125,7 @@ def read_row(row: Any, *, line: int, source: str) -> tuple[ParsedItem | None, li
             return None, problems
     url = texts["url"]
     if url is not None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if absolute_url(url) != url:
             problems.append(Problem(source, line, f"url {url!r} is not an absolute http(s) URL; url dropped"))
             url = None
     summary = texts["summary"]
@@ -133,34 +133,6 @@ def read_row(row: Any, *, line: int, source: str) -> tuple[ParsedItem | None, li
         summary = "\n\n".join(normalise_space(p) for p in re.split(r"\n\s*\n", summary) if p.strip())
     category = normalise_space(texts["category"]) if texts["category"] else None
     return ParsedItem(normalise_space(title), when, category, summary or None, url, line=line), problems
-
-
-def parse_item_date(value: Any) -> date | None:
-    """The day a date field names, or None (also for implausible years: 0001, 9999)."""
-    day = _item_date(value)
-    return day if day is not None and plausible(day) else None
-
-
-def _item_date(value: Any) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = normalise_space(value)
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        pass
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
-    except ValueError:
-        pass
-    try:
-        return parse_date(text)
-    except ValueError:
-        return None
 
 
 # -- formats ------------------------------------------------------------------------

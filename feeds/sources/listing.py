@@ -1,86 +1,121 @@
-"""Listing text (the core format) from bytes: decode, then `parse_listing`."""
+"""Read a plain-text news listing into items.
+
+A listing is a run of numbered (``1.``) or bulleted (``-``) blocks. Inside a block the
+date line is the anchor: the lines above it are the category and the title (one line:
+title only), the paragraphs below it are the summary. Everything is decided from that
+structure, never from a list of known categories, so a title that reads like a
+category stays a title.
+
+The parser is lenient: a bad block becomes a `Problem` with its line number and the
+other blocks are kept. It never raises on any text.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
-from ..model import ParseResult, Problem
-from ..parse import parse_listing
+from ..dates import DateError, is_month_header, parse_date
+from ..identity import first_of_each
+from ..model import ParsedItem, ParseResult, Problem
+from ..sanitise import FORBIDDEN, normalise_space, strip_lines
+from .decoding import decode
 
-_SAMPLE = 8192
-
-
-def utf16_without_bom(data: bytes) -> str | None:
-    """'utf-16-le' or 'utf-16-be' when the bytes look like UTF-16 text without a BOM:
-    an even length, and a NUL in the high byte of nearly every character (mostly
-    ASCII text) but never in the low byte. Anything else with NULs is binary."""
-    sample = data[:_SAMPLE]
-    if len(data) % 2 or len(sample) < 4:
-        return None
-    even, odd = sample[0::2], sample[1::2]
-    for encoding, high, low in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
-        if high.count(0) >= 0.6 * len(high) and low.count(0) == 0:
-            return encoding
-    return None
-
-
-def _stray_nuls(data: bytes) -> bool:
-    """UTF-8 text with a few NULs (removed later as characters XML forbids), not binary."""
-    sample = data[:_SAMPLE]
-    controls = sum(sample.count(byte) for byte in range(9))
-    if controls > 8 and controls * 100 > len(sample):
-        return False
-    try:
-        sample.decode("utf-8")
-    except UnicodeDecodeError as error:
-        return error.start >= len(sample) - 3  # a character cut by the sample's end
-    return True
-
-
-def decode(data: bytes, *, source: str, charset: str | None = None) -> tuple[str | None, str, Problem | None]:
-    """(text, encoding used, problem). A BOM wins, then UTF-16 recognised by its NUL
-    pattern, then the declared charset, then UTF-8. NULs make bytes binary unless
-    they are a few strays in UTF-8 text. Undecodable or binary data is a
-    problem with its line, never silent mojibake."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "UTF-16", None
-        except UnicodeDecodeError as error:
-            return None, "UTF-16", Problem(source, 1, f"not valid UTF-16 text ({error.reason} at byte {error.start})")
-    if b"\x00" in data[:_SAMPLE]:
-        encoding = utf16_without_bom(data)
-        if encoding:
-            try:
-                return data.decode(encoding), f"{encoding.upper()} (no byte order mark)", None
-            except UnicodeDecodeError:
-                pass
-        if not _stray_nuls(data):
-            return None, "binary", Problem(source, 1, "binary data, expected text")
-    for encoding in filter(None, (charset, "utf-8")):
-        try:
-            return data.decode(encoding), encoding.upper(), None
-        except (UnicodeDecodeError, LookupError) as error:
-            if isinstance(error, LookupError) or encoding != "utf-8":
-                continue
-            line = data[: error.start].count(b"\n") + 1
-            return None, "unknown", Problem(
-                source,
-                line,
-                f"not UTF-8 text (byte 0x{data[error.start]:02x}); save the listing as UTF-8",
-            )
-    return None, "unknown", Problem(source, 1, "cannot decode the text")  # pragma: no cover
-
-
-def decode_text(data: bytes, *, source: str, charset: str | None = None) -> tuple[str | None, Problem | None]:
-    text, _encoding, problem = decode(data, source=source, charset=charset)
-    return text, problem
+_MARKER = re.compile(r"(?:\d{1,4}[.)]|[-*•–])\s+(?P<rest>\S.*)?$|\d{1,4}[.)]$")
+_CREDIT = re.compile(r"(?:©|photo:|credit:|\(c\)\s.*\d{4}$)", re.IGNORECASE)
 
 
 def parse(data: bytes, *, source: str, charset: str | None = None) -> ParseResult:
+    """Listing bytes -> items and problems: decoded first (see `decode`)."""
     text, encoding, problem = decode(data, source=source, charset=charset)
     if text is None:
         return ParseResult(source=source, problems=(problem,) if problem else ())
     result = parse_listing(text, source=source)
     return result if encoding == "UTF-8" else replace(result, encoding=encoding)
+
+
+def parse_listing(text: str, *, source: str) -> ParseResult:
+    """Parse listing text into items (listing order) and problems. Pure; never raises."""
+    raw = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    problems: list[Problem] = []
+    if FORBIDDEN.search(text):  # control characters never reach an item (nor XML)
+        raw, problems = strip_lines(raw, source=source)
+    blocks = _split([normalise_space(line) for line in raw], raw)
+    items: list[ParsedItem] = []
+    for index, (start, body) in enumerate(blocks):
+        is_last = index == len(blocks) - 1
+        item, problem = _read_block(start, body, source=source, is_last=is_last)
+        if problem:
+            problems.append(problem)
+        if item:
+            items.append(item)
+    if not blocks:  # first: it is the reason a file is not a listing at all
+        problems.insert(
+            0,
+            Problem(
+                source,
+                1,
+                "no items found: expected numbered ('1. News') or bulleted ('- News') "
+                "blocks with a title and a date line such as '25 January 2023'",
+            )
+        )
+    return ParseResult(source=source, items=first_of_each(items), problems=tuple(problems))
+
+
+def _split(lines: list[str], raw: list[str]) -> list[tuple[int, list[tuple[int, str]]]]:
+    first_indent: int | None = None
+    blocks: list[tuple[int, list[tuple[int, str]]]] = []
+    for number, (line, original) in enumerate(zip(lines, raw), start=1):
+        marker = _MARKER.fullmatch(line)
+        if marker:
+            indent = len(original) - len(original.lstrip(" \t\u00a0"))
+            if first_indent is None:
+                first_indent = indent
+            if indent <= first_indent:
+                rest = marker["rest"] or ""
+                blocks.append((number, [(number, rest)] if rest else []))
+                continue
+        if blocks and line:
+            blocks[-1][1].append((number, line))
+    return blocks
+
+
+def _read_block(
+    start: int, body: list[tuple[int, str]], *, source: str, is_last: bool
+) -> tuple[ParsedItem | None, Problem | None]:
+    # Month group headers are page furniture; photo credits only stand above the date.
+    lines = [(n, t) for n, t in body if not is_month_header(t)]
+    for position, (number, text) in enumerate(lines):
+        try:
+            when = parse_date(text)
+        except DateError as invalid:
+            return None, Problem(source, start, f"{invalid}; item skipped")
+        if when is None:
+            continue
+        head = [t for _, t in lines[:position] if not _CREDIT.match(t)]
+        if not head:
+            return None, Problem(source, start, "item has a date but no title; item skipped")
+        category = head[0] if len(head) > 1 else None
+        title = " ".join(head[1:]) if len(head) > 1 else head[0]
+        summary = _paragraphs(body, after=number)
+        return ParsedItem(title, when, category, summary or None, line=start), None
+    # A last block that stops before where its date would be is a page cut off mid-item.
+    if is_last and len(lines) <= 2:
+        message = "page ends in the middle of an item (no date line); item skipped"
+    else:
+        message = "item has no date line such as '25 January 2023'; item skipped"
+    return None, Problem(source, start, message)
+
+
+def _paragraphs(body: list[tuple[int, str]], *, after: int) -> str:
+    """Summary text after the date line: lines joined, paragraphs split at line gaps."""
+    paragraphs: list[list[str]] = []
+    previous = after
+    for number, text in body:
+        if number <= after or is_month_header(text):
+            continue
+        if number > previous + 1 or not paragraphs:
+            paragraphs.append([])
+        paragraphs[-1].append(text)
+        previous = number
+    return "\n\n".join(" ".join(p) for p in paragraphs)

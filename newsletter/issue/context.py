@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
-from feeds.model import FeedMeta, Item, normalise_space
-from feeds.publish import item_anchor
+from feeds.dates import MONTH_NAMES
+from feeds.model import FeedMeta, Item
+from feeds.sanitise import normalise_space
+from feeds.site_paths import item_anchor
 
-from .issue_config import NewsletterSettings
-from .sections import MONTH_NAMES, Issue, pattern_fields
+from .plan import Issue, pattern_fields
+from .settings import NewsletterSettings
 
 # Spacer after the preview text so the first words of the body do not leak into the inbox
 # preview (traps.md 24): combining grapheme joiner, zero-width non-joiner, no-break space.

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from feeds.errors import ConfigError
 from feeds.model import Author, FeedMeta
 
-from .issue_config import NewsletterSettings
-from .run_config import SmtpSettings, SourceConfig, smtp_from_table, sources_from_list
+from ...issue.settings import NewsletterSettings
+from .sources import SmtpSettings, SourceConfig, smtp_from_table, sources_from_list
 
 CONFIG_ENV = "FEEDLETTER_CONFIG"
 DEFAULT_NAME = "feedletter.toml"

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from feeds.errors import ConfigError
+from feeds.urls import is_web_url
 
 SOURCE_KINDS = ("listing", "html", "feed", "items", "auto")
 SELECTOR_KEYS = ("item", "title", "date", "summary", "link", "category")
@@ -34,7 +35,7 @@ class SourceConfig:
 
     @property
     def is_url(self) -> bool:
-        return urlsplit(self.location).scheme in ("http", "https")
+        return is_web_url(self.location)
 
     @property
     def selector_map(self) -> dict[str, str]:

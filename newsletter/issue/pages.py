@@ -11,13 +11,13 @@ from urllib.parse import urlsplit
 import jinja2
 
 from feeds.model import FeedMeta, Month
-from feeds.publish import issue_path
+from feeds.site_paths import issue_path
 
 from .context import index_context, index_entry, issue_context
-from .issue_config import NewsletterSettings, load_editorial
 from .mail import build_message
+from .plan import Issue, plan_issue
 from .render import render_issue, render_page
-from .sections import Issue, plan_issue
+from .settings import NewsletterSettings, load_editorial
 
 INDEX_TEMPLATE = "site/index.html.j2"
 

@@ -30,7 +30,7 @@ class Context:
     @property
     def settings(self):
         if self._settings is None:
-            from .config import config_path, load_settings
+            from ..config import config_path, load_settings
 
             settings = load_settings(config_path(self.config_flag))
             if self.templates_flag:  # the flag wins over the config file
@@ -74,7 +74,7 @@ def _parse_now(_ctx, _param, value: str | None) -> datetime | None:
               help="Pretend the run happens at this ISO date-time (tests, replays).")
 @click.version_option(package_name="feedletter", message="%(prog)s %(version)s" + "".join(
     f"\n{name}: {where}".replace("%", "%%") for name, where in (("feeds", Path(feeds.__file__).parent),
-                                                                ("newsletter", Path(__file__).parent))))
+                                                                ("newsletter", Path(__file__).parents[2]))))
 @click.pass_context
 def cli(ctx: click.Context, config: str | None, templates: str | None, verbose: int, now: datetime | None) -> None:
     """Turn news listing pages into an archive, feeds and a monthly newsletter."""
@@ -90,13 +90,13 @@ def cli(ctx: click.Context, config: str | None, templates: str | None, verbose: 
 @click.pass_obj
 def init(obj: Context, base_url: str, title: str, force: bool) -> None:
     """Write a commented starter feedletter.toml and print crontab lines."""
-    from .config import config_path
+    from ..config import config_path
 
     path = config_path(obj.config_flag)
     if path.exists() and not force:
         raise click.UsageError(f"{path} exists; pass --force to overwrite it")
     host = urlsplit(base_url).hostname or "example.org"
-    template = (Path(__file__).parent / "starter.toml").read_text(encoding="utf-8")
+    template = (Path(__file__).parent.parent / "config" / "starter.toml").read_text(encoding="utf-8")
     text = template.format(
         title=title.replace('"', "'"),
         base_url=base_url,
@@ -119,7 +119,7 @@ def init(obj: Context, base_url: str, title: str, force: bool) -> None:
 @click.pass_obj
 def parse(obj: Context, files: tuple[Path, ...], as_json: bool) -> None:
     """Show what listing FILES parse into, with problems. Touches nothing."""
-    from .app import parse_file
+    from ..usecases.inputs import parse_file
 
     results = [parse_file(path) for path in files]
     if as_json:
@@ -164,7 +164,7 @@ def ingest(obj: Context, files: tuple[str, ...], strict: bool, source: str | Non
            dry_run: bool) -> None:
     """Read FILES or URLs (listing text, HTML page, RSS/Atom/JSON feed, items file) and
     add their items to the archive (one transaction)."""
-    from . import app
+    from ..usecases import ingest as app
 
     outcome = app.ingest(obj.settings, files, now=obj.now, strict=strict, source=source, kind=kind,
                          dry_run=dry_run)
@@ -189,7 +189,7 @@ def ingest(obj: Context, files: tuple[str, ...], strict: bool, source: str | Non
 @click.pass_obj
 def build(obj: Context, dry_run: bool) -> None:
     """Write every feed and page whose bytes changed."""
-    from .app import build as build_site
+    from ..usecases.build import build as build_site
 
     report = build_site(obj.settings, now=obj.now, dry_run=dry_run)
     if dry_run:
@@ -215,7 +215,7 @@ def build(obj: Context, dry_run: bool) -> None:
 @click.pass_obj
 def newsletter(obj: Context, month: str | None, send: bool, to: str | None, force: bool) -> None:
     """Write one month's e-mail package (HTML, text, .eml) into the outbox; --send mails it."""
-    from .app import newsletter_package
+    from ..usecases.newsletter import newsletter_package
 
     if month is not None and not _is_month(month):
         raise click.BadParameter(f"{month!r} is not a month, expected YYYY-MM", param_hint="--month")
@@ -231,7 +231,7 @@ def newsletter(obj: Context, month: str | None, send: bool, to: str | None, forc
 
 
 def _send(obj: Context, month: str, *, to: str | None, force: bool) -> None:
-    from .app import send_newsletter
+    from ..usecases.send import send_newsletter
 
     sent = send_newsletter(obj.settings, month=month, now=obj.now, to=to, force=force)
     for address, reason in sorted(sent.refused.items()):
@@ -300,7 +300,7 @@ def _validate_roots(obj: Context, directory: Path | None) -> list[tuple[str, Pat
 def serve(obj: Context, directory: Path | None, host: str, port: int) -> None:
     """Serve DIRECTORY (default: the configured output) with feed-grade HTTP:
     content types, ETag/Last-Modified, 304s and gzip. Ctrl-C stops it."""
-    from .serve import make_server
+    from ..serve import make_server
 
     root = directory or obj.settings.output
     try:
@@ -328,7 +328,7 @@ def run(ctx: click.Context, obj: Context, dry_run: bool) -> None:
 
     Silent on success. A failing source prints one line and the others go on; the exit
     status is then 1. A listing problem is told the first time it is seen (-v: always)."""
-    from .app import run as run_sources
+    from ..usecases.run import run as run_sources
 
     sources = obj.settings.sources
     if sys.stdout.isatty() and len(sources) >= PROGRESS_FROM:  # a person watching a long run
@@ -367,8 +367,8 @@ def run(ctx: click.Context, obj: Context, dry_run: bool) -> None:
 def status(obj: Context, as_json: bool) -> None:
     """What the last runs did: when, what they ingested and wrote, each source's last
     success and failure, the problems `run` remembered, and the sends."""
-    from .runlog import describe_run
-    from .runlog import status as read_status
+    from ..usecases.status import describe_run
+    from ..usecases.status import status as read_status
 
     report = read_status(obj.settings)
     if as_json:
@@ -431,8 +431,8 @@ def items(obj: Context, month: str | None, category: str | None, search: str | N
           as_json: bool) -> None:
     """List the archive's items, newest first: id, date, category, source, title. A table on
     a terminal (ids shortened to their unique tail), tab-separated rows otherwise."""
-    from .care import list_items
-    from .item_table import items_json, items_table, items_tsv
+    from ..maintenance import list_items
+    from ..tables import items_json, items_table, items_tsv
 
     found = list_items(obj.settings, month=month, category=category, search=search, include_hidden=hidden)
     if as_json:
@@ -466,7 +466,7 @@ def unhide(obj: Context, ids: tuple[str, ...]) -> None:
 
 
 def _set_hidden(obj: Context, ids: tuple[str, ...], *, hidden: bool) -> None:
-    from .care import set_hidden
+    from ..maintenance import set_hidden
 
     changed, same = set_hidden(obj.settings, ids, hidden=hidden)
     for item_id in changed:
@@ -483,7 +483,7 @@ def _set_hidden(obj: Context, ids: tuple[str, ...], *, hidden: bool) -> None:
 def recategorise(obj: Context, item_id: str, category: str) -> None:
     """Put an item in CATEGORY (kept when its page is ingested again; naming the
     page's own category again undoes it). Its entry counts as updated."""
-    from .care import recategorise as set_category
+    from ..maintenance import recategorise as set_category
 
     full, changed = set_category(obj.settings, item_id, category, now=obj.now)
     obj.say(f"{full}: {'now in' if changed else 'already in'} {category}")
@@ -498,7 +498,7 @@ def recategorise(obj: Context, item_id: str, category: str) -> None:
 def export(obj: Context, form: str, output: Path | None) -> None:
     """The whole archive, hidden items too, in the order stored: for backups and other
     tools; 'feedletter import' reads it back."""
-    from .care import export_archive
+    from ..maintenance import export_archive
 
     text = export_archive(obj.settings, form=form)
     if output is None:
@@ -518,7 +518,7 @@ def export(obj: Context, form: str, output: Path | None) -> None:
 def import_(obj: Context, file: Path) -> None:
     """Read an export (JSON or CSV) into the archive in one transaction, keeping ids and
     times; items the archive has already are skipped, so nothing is duplicated."""
-    from .care import import_archive
+    from ..maintenance import import_archive
 
     report = import_archive(obj.settings, file)
     obj.say(f"imported {report.added} items; {report.skipped} were in the archive already")
@@ -532,7 +532,7 @@ def import_(obj: Context, file: Path) -> None:
 def backup(obj: Context, file: Path, force: bool) -> None:
     """Copy the archive to FILE with SQLite's online backup: consistent even while a run
     is going. To restore, point [paths] archive at the copy (or copy it back)."""
-    from .care import backup as copy_archive
+    from ..maintenance import backup as copy_archive
 
     copy_archive(obj.settings, file, force=force)
     obj.say(f"backed up {obj.settings.archive} to {file} (integrity check: ok)")

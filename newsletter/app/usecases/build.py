@@ -15,25 +15,25 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from feeds.digest import group_by_month
+from feeds.archive import Archive
 from feeds.model import Item
-from feeds.output import Output
-from feeds.publish import (
+from feeds.months import group_by_month
+from feeds.output import Output, run_lock
+from feeds.site_files import (
     archive_files,
     archive_neighbours,
-    archive_path,
     feed_links,
-    issue_path,
-    item_page_url,
     subscription_files,
 )
-from feeds.store import Archive
+from feeds.site_paths import archive_path, issue_path, item_page_url
 
-from .config import Settings
+from ..config import Settings
+from ..journal import Journal, recorded
+from .access import lock_path
 
 MONTHS_PER_BATCH = 60  # months rendered and written at a time: bounds memory on big archives
 
@@ -49,7 +49,7 @@ class BuildReport:
 
 def site_fingerprint(settings: Settings) -> str:
     """Changes when anything other than the items could change the outputs."""
-    from .render import default_theme_dir
+    from ...issue.render import default_theme_dir
 
     digest = hashlib.sha256(repr(settings).encode())
     try:
@@ -63,18 +63,19 @@ def site_fingerprint(settings: Settings) -> str:
     return digest.hexdigest()
 
 
-def build(settings: Settings, archive: Archive, *, today: date, dry_run: bool = False) -> BuildReport:
+def build_site(settings: Settings, archive: Archive, *, today: date, dry_run: bool = False) -> BuildReport:
     """Bring the output directory up to date with the archive (caller holds the lock).
     `dry_run`: report what would be written and removed, and write nothing."""
-    from .pages import index_page, issue_page, issue_url
-    from .render import make_environment
-    from .sections import is_excluded
+    from ...issue.pages import index_page, issue_page, issue_url
+    from ...issue.plan import is_excluded
+    from ...issue.render import make_environment
 
     output = Output(settings.output, dry_run=dry_run)
     output.remove_temporaries()  # left by a run killed mid-write
     meta = settings.meta
     fingerprints = archive.month_fingerprints(until=today)
-    state = archive.build_state()
+    journal = Journal(archive)
+    state = journal.build_state()
     site = site_fingerprint(settings)
     neighbours = archive_neighbours(fingerprints, today)
 
@@ -140,7 +141,7 @@ def build(settings: Settings, archive: Archive, *, today: date, dry_run: bool = 
     new_states["site-wide"] = {"state": "", "files": sorted(files), "entry": None}
     removed = _remove_stale(output, previous, new_states)
     if not dry_run:
-        archive.save_build_state(
+        journal.save_build_state(
             {"site": site, **{f"month:{key}": json.dumps(value, sort_keys=True) for key, value in new_states.items()}}
         )
     total = sum(visible for visible, _rev in fingerprints.values())
@@ -165,3 +166,19 @@ def _remove_stale(output: Output, previous: dict[str, dict], current: dict[str, 
         output.remove(name)
     return stale
 
+
+@recorded("build")
+def build(settings: Settings, *, now: datetime, dry_run: bool = False) -> BuildReport:
+    """Bring every feed and page up to date, under the run lock. A dry run reports
+    what would be written and removed, and touches nothing (so it takes no lock)."""
+    if dry_run:
+        return build_unlocked(settings, now=now, dry_run=True)
+    with run_lock(lock_path(settings), wait=settings.lock_wait):
+        return build_unlocked(settings, now=now)
+
+def build_unlocked(settings: Settings, *, now: datetime, dry_run: bool = False) -> BuildReport:
+    """The build for a caller that already holds the run lock; items dated after
+    today (in the site's timezone) are held back."""
+    today = now.astimezone(settings.timezone).date()
+    with Archive.open(settings.archive, create=False) as archive:
+        return build_site(settings, archive, today=today, dry_run=dry_run)

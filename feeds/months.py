@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from itertools import groupby
 
-from .model import Item, Month, Section, category_key
+from .identity import category_key
+from .model import Item, Month, Section
 
 UNCATEGORISED = "Other news"
 

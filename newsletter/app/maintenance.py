@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from feeds.archive import EXPORT_FIELDS, Archive
 from feeds.errors import FeedletterError, UsageError
-from feeds.model import Item, category_key
+from feeds.identity import category_key, item_key
+from feeds.model import Item
 from feeds.output import run_lock
-from feeds.store import EXPORT_FIELDS, Archive, item_key
 
-from .app import lock_path
 from .config import Settings
+from .usecases.access import lock_path
 
 EXPORT_VERSION = 1
 
@@ -50,7 +51,7 @@ def list_items(settings: Settings, *, month: str | None = None, category: str | 
         items = archive.items(month=month, include_hidden=include_hidden)
     if category is not None:
         wanted = category_key(category)
-        items = [item for item in items if item.category_key == wanted]
+        items = [item for item in items if item.category is not None and category_key(item.category) == wanted]
     words = (search or "").casefold().split()
     if words:
         items = [item for item in items if all(word in _text(item) for word in words)]
@@ -132,7 +133,7 @@ def import_archive(settings: Settings, path: Path) -> ImportReport:
     rows = [_checked(row, f"{path}: item {number}") for number, row in enumerate(raw, start=1)]
     with run_lock(lock_path(settings), wait=settings.lock_wait):
         with Archive.open(settings.archive) as archive:
-            stored = archive.meta("authority")
+            stored = archive.database.meta("authority")
             if stored is not None and stored != authority and rows:
                 raise UsageError(
                     f"{path}: its ids belong to {authority!r} but this archive's to {stored!r}; "
@@ -220,9 +221,9 @@ def backup(settings: Settings, target: Path, *, force: bool = False) -> list[str
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         with Archive.open(settings.archive, create=False) as archive:
-            archive.backup(temporary)
+            archive.database.backup(temporary)
         with Archive.open(temporary, create=False) as copy:
-            check = copy.integrity_check()
+            check = copy.database.integrity_check()
         if check != ["ok"]:
             raise FeedletterError(f"{target}: the copy failed SQLite's integrity check: {check[0]}")
         os.replace(temporary, target)

@@ -13,7 +13,7 @@ from email.utils import parseaddr
 
 from feeds.errors import ConfigError, FeedletterError
 
-from .run_config import SmtpSettings
+from .config.sources import SmtpSettings
 
 USER_ENV = "FEEDLETTER_SMTP_USER"
 PASSWORD_ENV = "FEEDLETTER_SMTP_PASSWORD"

@@ -1,146 +1,23 @@
-"""Checks over output bytes: what a feed reader, the W3C Feed Validation Service or a
-mail client would complain about. Pure: bytes and the run's clock in, findings out.
-
-Atom is checked against the RFC 4287 RELAX NG schema plus the rules the schema cannot
-express; RSS 2.0, JSON Feed 1.1, OPML, the web copies of issues and the e-mails by hand.
-Messages name the rule the way the W3C validator's documentation does, so a finding
-can be looked up there (e.g. "MissingAtomSelfLink").
-"""
+"""Feed documents: Atom (against the RFC 4287 RELAX NG schema, plus the rules the
+schema cannot express), RSS 2.0, JSON Feed 1.1 and OPML. Messages name each rule as the
+W3C validator's documentation does, so a finding can be looked up there. Pure."""
 
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 from functools import lru_cache
-from pathlib import Path, PurePosixPath
-from urllib.parse import urlsplit
+from pathlib import Path
+
+from ..urls import is_absolute
+from .report import Finding, Report, date822, date3339, html_problems, parse_xml
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FH = "{http://purl.org/syndication/history/1.0}"
-SCHEMA = Path(__file__).resolve().parent / "schemas" / "atom.rng"
+SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "atom.rng"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 ARCHIVE_RELS = ("current", "prev-archive", "next-archive")
-
-_RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)\Z")
-_RFC822 = re.compile(
-    r"(?:(Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
-    r"(\d{2,4}) \d\d:\d\d(:\d\d)? ([+-]\d{4}|GMT|UT|[ECMP][SD]T)\Z"
-)
-_URL_ATTRS = ("href", "src", "cite", "action", "background", "poster")
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    path: str
-    message: str
-    warning: bool = False
-
-    def __str__(self) -> str:
-        return f"{self.path}: {'warning: ' if self.warning else ''}{self.message}"
-
-
-class _Report:
-    """Collects findings for one file."""
-
-    def __init__(self, path: str):
-        self.path = path
-        self.findings: list[Finding] = []
-
-    def error(self, message: str) -> None:
-        self.findings.append(Finding(self.path, message))
-
-    def warn(self, message: str) -> None:
-        self.findings.append(Finding(self.path, message, warning=True))
-
-
-def is_absolute(url: str | None) -> bool:
-    if not url:
-        return False
-    parts = urlsplit(url.strip())
-    if parts.scheme in ("http", "https"):
-        return bool(parts.netloc)
-    return parts.scheme in ("mailto", "tel", "tag", "urn", "data")
-
-
-def _xml(data: bytes, report: _Report):
-    from lxml import etree
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as error:
-        report.error(f"not well-formed XML: {error}")
-        return None
-    if root.getroottree().docinfo.doctype:
-        report.error("has a DOCTYPE: feeds must not declare one (entities are not resolved)")
-    return root
-
-
-def _date3339(value: str | None, what: str, now: datetime, report: _Report) -> datetime | None:
-    if value is None or not _RFC3339.match(value.strip()):
-        report.error(f"{what}: not an RFC 3339 date-time with a zone: {value!r}")
-        return None
-    moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    if moment > now:
-        report.error(f"{what}: ImplausibleDate: {value} is in the future (run time {now.isoformat()})")
-    return moment
-
-
-def _date822(value: str | None, what: str, now: datetime, report: _Report) -> datetime | None:
-    text = (value or "").strip()
-    match = _RFC822.match(text)
-    try:
-        moment = parsedate_to_datetime(text) if match else None
-    except (TypeError, ValueError):
-        moment = None
-    if moment is None:
-        report.error(f"{what}: InvalidRFC2822Date: not an RFC 822 date-time: {value!r}")
-        return None
-    if len(match.group(3)) != 4:
-        report.error(f"{what}: ProblematicalRFC822Date: use a four-digit year: {value!r}")
-    if match.group(1) and match.group(1) != moment.strftime("%a"):
-        report.error(f"{what}: IncorrectDOW: {value!r} is not a {match.group(1)}")
-    if moment.tzinfo is None:
-        report.error(f"{what}: no time zone: {value!r}")
-        return None
-    if moment > now:
-        report.error(f"{what}: ImplausibleDate: {value} is in the future (run time {now.isoformat()})")
-    return moment
-
-
-def _html_problems(html: str, what: str, report: _Report) -> None:
-    """Escaped HTML inside a feed: no relative references, nothing executable."""
-    if not html or not html.strip():
-        return
-    from lxml import etree
-    from lxml import html as lxml_html
-
-    try:
-        fragments = lxml_html.fragments_fromstring(html)
-    except (etree.ParserError, ValueError):
-        report.error(f"{what}: content is not parseable HTML")
-        return
-    for fragment in fragments:
-        if not isinstance(fragment, etree._Element):
-            continue
-        for element in fragment.iter():
-            if not isinstance(element.tag, str):
-                continue
-            if element.tag in ("script", "iframe", "object", "embed"):
-                report.error(f"{what}: SecurityRisk: <{element.tag}> in content")
-            for name, value in element.attrib.items():
-                if name.lower().startswith("on"):
-                    report.error(f"{what}: SecurityRiskAttr: {name} attribute in content")
-                if name in _URL_ATTRS and not is_absolute(value):
-                    report.error(f"{what}: ContainsRelRef: relative URL {value!r} in content")
-
-
-# -- Atom -------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=1)
@@ -152,8 +29,8 @@ def _atom_schema():
 
 
 def check_atom(path: str, data: bytes, *, now: datetime) -> list[Finding]:
-    report = _Report(path)
-    root = _xml(data, report)
+    report = Report(path)
+    root = parse_xml(data, report)
     if root is None:
         return report.findings
     if root.tag != f"{ATOM}feed":
@@ -201,11 +78,11 @@ def check_atom(path: str, data: bytes, *, now: datetime) -> list[Finding]:
             report.error(f"{what}: no updated (RFC 4287 4.1.2)")
         else:
             updated_values[updated_text] += 1
-            moment = _date3339(updated_text, f"{what} updated", now, report)
+            moment = date3339(updated_text, f"{what} updated", now, report)
             if moment and (newest is None or moment > newest):
                 newest = moment
         if entry.findtext(f"{ATOM}published") is not None:
-            _date3339(entry.findtext(f"{ATOM}published"), f"{what} published", now, report)
+            date3339(entry.findtext(f"{ATOM}published"), f"{what} published", now, report)
         entry_links = entry.findall(f"{ATOM}link")
         _atom_links(entry_links, what, report)
         content = entry.find(f"{ATOM}content")
@@ -213,7 +90,7 @@ def check_atom(path: str, data: bytes, *, now: datetime) -> list[Finding]:
             report.error(f"{what}: neither content nor an alternate link (RFC 4287 4.1.2)")
         for text_element in (content, entry.find(f"{ATOM}summary")):
             if text_element is not None and text_element.get("type") == "html":
-                _html_problems(text_element.text or "", what, report)
+                html_problems(text_element.text or "", what, report)
             if text_element is not None and text_element.get("src") and not is_absolute(text_element.get("src")):
                 report.error(f"{what}: ContainsRelRef: content src is relative")
     for entry_id, count in ids.items():
@@ -223,13 +100,13 @@ def check_atom(path: str, data: bytes, *, now: datetime) -> list[Finding]:
         if count > 1:
             report.warn(f"DuplicateUpdated: {count} entries share updated {value}")
     feed_updated = root.findtext(f"{ATOM}updated")
-    moment = _date3339(feed_updated, "feed updated", now, report) if feed_updated is not None else None
+    moment = date3339(feed_updated, "feed updated", now, report) if feed_updated is not None else None
     if moment and newest and moment != newest:
         report.error(f"feed updated {feed_updated} is not the newest entry's updated ({newest.isoformat()})")
     return report.findings
 
 
-def _atom_links(links, what: str, report: _Report) -> None:
+def _atom_links(links, what: str, report: Report) -> None:
     seen = Counter()
     for link in links:
         href, rel = link.get("href"), link.get("rel", "alternate")
@@ -249,8 +126,8 @@ def _atom_links(links, what: str, report: _Report) -> None:
 
 
 def check_rss(path: str, data: bytes, *, now: datetime) -> list[Finding]:
-    report = _Report(path)
-    root = _xml(data, report)
+    report = Report(path)
+    root = parse_xml(data, report)
     if root is None:
         return report.findings
     channel = root.find("channel")
@@ -276,7 +153,7 @@ def check_rss(path: str, data: bytes, *, now: datetime) -> list[Finding]:
         report.warn("channel has no <language>")
     for name in ("pubDate", "lastBuildDate"):
         if channel.find(name) is not None:
-            _date822(channel.findtext(name), f"channel {name}", now, report)
+            date822(channel.findtext(name), f"channel {name}", now, report)
     guids = Counter()
     for number, item in enumerate(channel.findall("item"), start=1):
         guid = item.find("guid")
@@ -290,13 +167,13 @@ def check_rss(path: str, data: bytes, *, now: datetime) -> list[Finding]:
             if guid.get("isPermaLink", "true") != "false" and not is_absolute(guid.text):
                 report.error(f"{what}: InvalidPermalink: guid is a permalink but not a full URL")
         if item.find("pubDate") is not None:
-            _date822(item.findtext("pubDate"), f"{what} pubDate", now, report)
+            date822(item.findtext("pubDate"), f"{what} pubDate", now, report)
         else:
             report.warn(f"{what}: no pubDate")
         if item.findtext("link") is not None and not is_absolute(item.findtext("link")):
             report.error(f"{what}: link is not an absolute URL: {item.findtext('link')!r}")
-        _html_problems(item.findtext("description") or "", what, report)
-        _html_problems(item.findtext("{http://purl.org/rss/1.0/modules/content/}encoded") or "", what, report)
+        html_problems(item.findtext("description") or "", what, report)
+        html_problems(item.findtext("{http://purl.org/rss/1.0/modules/content/}encoded") or "", what, report)
     for guid, count in guids.items():
         if count > 1:
             report.error(f"DuplicateValue: guid {guid} appears {count} times")
@@ -307,7 +184,7 @@ def check_rss(path: str, data: bytes, *, now: datetime) -> list[Finding]:
 
 
 def check_json_feed(path: str, data: bytes, *, now: datetime) -> list[Finding]:
-    report = _Report(path)
+    report = Report(path)
     try:
         feed = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -345,13 +222,13 @@ def check_json_feed(path: str, data: bytes, *, now: datetime) -> list[Finding]:
         if not isinstance(html, str) and not isinstance(text, str):
             report.error(f"{what}: neither content_html nor content_text")
         if isinstance(html, str):
-            _html_problems(html, what, report)
+            html_problems(html, what, report)
         for key in ("url", "external_url", "image", "banner_image"):
             if key in item and not is_absolute(item[key]):
                 report.error(f"{what}: {key} is not an absolute URL: {item[key]!r}")
         for key in ("date_published", "date_modified"):
             if key in item:
-                _date3339(item[key], f"{what} {key}", now, report)
+                date3339(item[key], f"{what} {key}", now, report)
     for item_id, count in ids.items():
         if count > 1:
             report.error(f"duplicate item id {item_id} appears {count} times")
@@ -362,8 +239,8 @@ def check_json_feed(path: str, data: bytes, *, now: datetime) -> list[Finding]:
 
 
 def check_opml(path: str, data: bytes, *, now: datetime) -> list[Finding]:
-    report = _Report(path)
-    root = _xml(data, report)
+    report = Report(path)
+    root = parse_xml(data, report)
     if root is None:
         return report.findings
     if root.tag != "opml" or root.get("version") not in ("1.0", "2.0"):
@@ -384,121 +261,3 @@ def check_opml(path: str, data: bytes, *, now: datetime) -> list[Finding]:
         if not outline.get("text"):
             report.error("outline without text")
     return report.findings
-
-
-# -- web copies and e-mails ----------------------------------------------------------
-
-
-def check_html_page(path: str, data: bytes, *, now: datetime) -> list[Finding]:
-    """Issue pages and e-mails: rendered completely, labelled, safe, absolute links."""
-    from lxml import etree
-    from lxml import html as lxml_html
-
-    report = _Report(path)
-    text = data.decode("utf-8", "replace")
-    for marker in ("{{", "{%"):
-        if marker in text:
-            report.error(f"template leftover {marker!r} in the output")
-    try:
-        document = lxml_html.document_fromstring(data)
-    except (etree.ParserError, ValueError):
-        report.error("not parseable HTML")
-        return report.findings
-    root = document.getroottree().getroot()
-    if root.tag != "html" or not (root.get("lang") or "").strip() or root.get("lang") == "und":
-        report.error("no <html lang=\"…\">: screen readers and mail clients need the language")
-    if document.find(".//script") is not None:
-        report.error("contains <script>")
-    missing_alt = sum(1 for image in document.iter("img") if image.get("alt") is None)
-    if missing_alt:
-        report.error(f"{missing_alt} <img> without alt")
-    relative = sorted({
-        value for element in document.iter() if isinstance(element.tag, str)
-        for name, value in element.attrib.items()
-        if name in _URL_ATTRS and not value.startswith("#") and not is_absolute(value)
-    })
-    for value in relative[:5]:
-        report.error(f"relative link {value!r} (e-mail and copied pages have no base URL)")
-    return report.findings
-
-
-def check_email(path: str, data: bytes, *, now: datetime) -> list[Finding]:
-    from email import message_from_bytes, policy
-
-    report = _Report(path)
-    long_lines = [n for n, line in enumerate(data.split(b"\n"), 1) if len(line.rstrip(b"\r")) > 998]
-    if long_lines:
-        report.error(f"line {long_lines[0]} is longer than 998 characters (RFC 5322 2.1.1)")
-    message = message_from_bytes(data, policy=policy.default)
-    for header in ("From", "Subject", "Date"):
-        if not message[header]:
-            report.error(f"no {header} header")
-    html = message.get_body(preferencelist=("html",))
-    if message.get_body(preferencelist=("plain",)) is None:
-        report.error("no text/plain part")
-    if html is None:
-        report.error("no text/html part")
-    else:
-        body = html.get_content()
-        report.findings += [
-            Finding(path, f"HTML part: {finding.message}", finding.warning)
-            for finding in check_html_page(path, body.encode("utf-8"), now=now)
-        ]
-    return report.findings
-
-
-# -- a whole output tree --------------------------------------------------------------
-
-
-def checker_for(path: str):
-    """The check for a relative output path, or None for files we do not check."""
-    pure = PurePosixPath(path)
-    suffix = pure.suffix
-    if suffix == ".atom":
-        return check_atom
-    if suffix == ".rss":
-        return check_rss
-    if suffix == ".json" and "feeds" in pure.parts:
-        return check_json_feed
-    if suffix == ".opml":
-        return check_opml
-    if suffix == ".html" and ("issues" in pure.parts or "outbox" in pure.parts):
-        return check_html_page
-    if suffix == ".eml":
-        return check_email
-    return None
-
-
-def check_files(files: Mapping[str, bytes], *, now: datetime) -> list[Finding]:
-    """Every checkable file, then the RFC 5005 archive chain across files."""
-    findings: list[Finding] = []
-    for path in sorted(files):
-        check = checker_for(path)
-        if check:
-            findings += check(path, files[path], now=now)
-    findings += _check_archive_chain(files)
-    return findings
-
-
-def _check_archive_chain(files: Mapping[str, bytes]) -> Iterable[Finding]:
-    """Archive links point at files that exist; no entry is in two archive documents."""
-    from lxml import etree
-
-    seen: dict[str, str] = {}
-    for path in sorted(p for p in files if p.endswith(".atom")):
-        try:
-            root = etree.fromstring(files[path], etree.XMLParser(resolve_entities=False, no_network=True))
-        except etree.XMLSyntaxError:
-            continue  # reported by check_atom
-        self_href = next((l.get("href") for l in root.findall(f"{ATOM}link") if l.get("rel") == "self"), "")
-        base = self_href[: -len(path)] if self_href.endswith("/" + path) else None
-        for link in root.findall(f"{ATOM}link"):
-            href = link.get("href") or ""
-            if base and link.get("rel") in ARCHIVE_RELS and href.startswith(base) and href[len(base):] not in files:
-                yield Finding(path, f"{link.get('rel')} link points at {href}, which is not in the output")
-        if root.find(f"{FH}archive") is None:
-            continue
-        for entry_id in root.iterfind(f"{ATOM}entry/{ATOM}id"):
-            if entry_id.text in seen:
-                yield Finding(path, f"entry {entry_id.text} is also in archive {seen[entry_id.text]}")
-            seen.setdefault(entry_id.text, path)

@@ -23,11 +23,11 @@ class RenderedIssue:
 
 def default_theme_dir() -> Path:
     """The default theme: the repository's templates/ (editable install), else the packaged copy."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "templates", here / "templates"):
+    package = Path(__file__).resolve().parent.parent  # newsletter/
+    for candidate in (package.parent / "templates", package / "templates"):
         if (candidate / "newsletter" / "base.mjml.j2").is_file():
             return candidate
-    raise RenderError(f"the default templates are missing (looked in {here.parent / 'templates'} and {here / 'templates'})")
+    raise RenderError(f"the default templates are missing (looked in {package.parent / 'templates'} and {package / 'templates'})")
 
 
 def _wrap(text: object, width: int = TEXT_WIDTH) -> str:

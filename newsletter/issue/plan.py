@@ -6,16 +6,12 @@ import fnmatch
 import functools
 from dataclasses import dataclass
 
-from feeds.model import (
-    Item,
-    Month,
-    category_key,
-    normalise_space,
-    normalise_title,
-    slugify,
-)
+from feeds.identity import category_key, normalise_title
+from feeds.model import Item, Month
+from feeds.sanitise import normalise_space
+from feeds.site_paths import slugify
 
-from .issue_config import NewsletterSettings, SectionSpec, month_parts
+from .settings import NewsletterSettings, SectionSpec, month_parts
 
 MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June",

@@ -7,17 +7,25 @@ gets RFC 5005 archive documents, one per closed month (see `archive_months`).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 
 from .atom import atom_bytes, rss_bytes
-from .digest import group_by_month
-from .documents import FeedDoc, Link, digest_feed, item_feed, month_title
+from .dates import month_and_year
+from .documents import FeedDoc, Link, digest_feed, item_feed
+from .identity import category_key
 from .jsonfeed import json_bytes
-from .model import FeedMeta, Item, Month, category_key, slugify
+from .model import FeedMeta, Item, Month
+from .months import group_by_month
 from .opml import Subscription, opml_bytes
+from .site_paths import (
+    archive_path,
+    category_path,
+    category_slugs,
+    issue_path,
+    item_page_url,
+)
 
 ITEMS_FEED = "feeds/items.atom"
 DIGEST_FEED = "feeds/digest.atom"
@@ -35,49 +43,6 @@ FORMATS: tuple[tuple[str, str, Callable[[FeedDoc, FeedMeta], bytes], str], ...] 
 )
 
 
-def issue_path(month_key: str) -> str:
-    return f"issues/{month_key}.html"
-
-
-def item_anchor(item: Item) -> str:
-    """The HTML id of an item in its month's web copy; stable because the id never changes."""
-    return "item-" + hashlib.sha256(item.id.encode("utf-8")).hexdigest()[:12]
-
-
-def item_page_url(meta: FeedMeta, item: Item) -> str:
-    return f"{meta.base_url}{issue_path(f'{item.date:%Y-%m}')}#{item_anchor(item)}"
-
-
-def archive_path(month_key: str) -> str:
-    return f"feeds/archive/items-{month_key}.atom"
-
-
-# -- categories ------------------------------------------------------------------
-
-
-def category_slugs(keys: Iterable[str], labels: Mapping[str, str]) -> dict[str, str]:
-    """Category key -> file-name slug, each a function of its own key and label only,
-    so a new category never renames an existing feed.
-
-    A slug that keeps everything of the key ("Co-operators" -> "co-operators") is used
-    as is; two different keys cannot share such a slug. A lossy slug (accents, other
-    scripts) gets a short hash of the key. A clash left after that (vanishingly rare)
-    is numbered in key order.
-    """
-    slugs: dict[str, str] = {}
-    taken: set[str] = set()
-    for key in sorted(set(keys)):
-        slug = slugify(labels.get(key, key))
-        if slug.replace("-", "") != key:
-            slug = f"{slug}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
-        base, number = slug, 2
-        while slug in taken:
-            slug, number = f"{base}-{number}", number + 1
-        taken.add(slug)
-        slugs[key] = slug
-    return slugs
-
-
 def categories_in(items: Iterable[Item], labels: Mapping[str, str]) -> dict[str, str]:
     """Key -> label for the categories that have items, in key order."""
     found: dict[str, str] = {}
@@ -86,10 +51,6 @@ def categories_in(items: Iterable[Item], labels: Mapping[str, str]) -> dict[str,
             key = category_key(item.category)
             found.setdefault(key, labels.get(key, item.category))
     return dict(sorted(found.items()))
-
-
-def category_path(slug: str, ext: str = "atom") -> str:
-    return f"feeds/category/{slug}.{ext}"
 
 
 # -- archives (RFC 5005) ---------------------------------------------------------
@@ -128,7 +89,7 @@ def archive_doc(
     return item_feed(
         month.items,
         meta,
-        title=f"{meta.title} (archive: {month_title(month)})",
+        title=f"{meta.title} (archive: {month_and_year(month.year, month.month)})",
         self_url=meta.base_url + path,
         link_for=link_for,
         links=tuple(links),

@@ -1,0 +1,8 @@
+"""The item archive: one SQLite file that remembers every item ever seen."""
+
+from .db import Database
+from .ingest import IngestReport
+from .items import Archive
+from .transfer import EXPORT_FIELDS
+
+__all__ = ["EXPORT_FIELDS", "Archive", "Database", "IngestReport"]

@@ -1,0 +1,83 @@
+"""Checks over output bytes: what a feed reader, the W3C Feed Validation Service or a
+mail client would complain about. Pure: bytes and the run's clock in, findings out.
+
+Atom is checked against the RFC 4287 RELAX NG schema plus the rules the schema cannot
+express; RSS 2.0, JSON Feed 1.1, OPML, the web copies of issues and the e-mails by hand.
+Messages name the rule the way the W3C validator's documentation does, so a finding
+can be looked up there (e.g. "MissingAtomSelfLink").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from pathlib import PurePosixPath
+
+from .feeds import (
+    ARCHIVE_RELS,
+    ATOM,
+    FH,
+    check_atom,
+    check_json_feed,
+    check_opml,
+    check_rss,
+)
+from .pages import check_email, check_html_page
+from .report import Finding
+
+__all__ = ["Finding", "check_atom", "check_email", "check_files", "check_html_page", "check_json_feed",
+           "check_opml", "check_rss", "checker_for"]
+
+
+def checker_for(path: str):
+    """The check for a relative output path, or None for files we do not check."""
+    pure = PurePosixPath(path)
+    suffix = pure.suffix
+    if suffix == ".atom":
+        return check_atom
+    if suffix == ".rss":
+        return check_rss
+    if suffix == ".json" and "feeds" in pure.parts:
+        return check_json_feed
+    if suffix == ".opml":
+        return check_opml
+    if suffix == ".html" and ("issues" in pure.parts or "outbox" in pure.parts):
+        return check_html_page
+    if suffix == ".eml":
+        return check_email
+    return None
+
+
+def check_files(files: Mapping[str, bytes], *, now: datetime) -> list[Finding]:
+    """Every checkable file, then the RFC 5005 archive chain across files."""
+    findings: list[Finding] = []
+    for path in sorted(files):
+        check = checker_for(path)
+        if check:
+            findings += check(path, files[path], now=now)
+    findings += _check_archive_chain(files)
+    return findings
+
+
+def _check_archive_chain(files: Mapping[str, bytes]) -> Iterable[Finding]:
+    """Archive links point at files that exist; no entry is in two archive documents."""
+    from lxml import etree
+
+    seen: dict[str, str] = {}
+    for path in sorted(p for p in files if p.endswith(".atom")):
+        try:
+            root = etree.fromstring(files[path], etree.XMLParser(resolve_entities=False, no_network=True))
+        except etree.XMLSyntaxError:
+            continue  # reported by check_atom
+        self_href = next((l.get("href") for l in root.findall(f"{ATOM}link") if l.get("rel") == "self"), "")
+        base = self_href[: -len(path)] if self_href.endswith("/" + path) else None
+        for link in root.findall(f"{ATOM}link"):
+            href = link.get("href") or ""
+            if base and link.get("rel") in ARCHIVE_RELS and href.startswith(base) and href[len(base):] not in files:
+                yield Finding(path, f"{link.get('rel')} link points at {href}, which is not in the output")
+        if root.find(f"{FH}archive") is None:
+            continue
+        for entry_id in root.iterfind(f"{ATOM}entry/{ATOM}id"):
+            if entry_id.text in seen:
+                yield Finding(path, f"entry {entry_id.text} is also in archive {seen[entry_id.text]}")
+            seen.setdefault(entry_id.text, path)

@@ -1,0 +1,67 @@
+"""Web copies of issues and the e-mail packages: rendered completely, labelled, safe,
+with absolute links. Pure."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..urls import is_absolute
+from .report import URL_ATTRS, Finding, Report
+
+
+def check_html_page(path: str, data: bytes, *, now: datetime) -> list[Finding]:
+    """Issue pages and e-mails: rendered completely, labelled, safe, absolute links."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    report = Report(path)
+    text = data.decode("utf-8", "replace")
+    for marker in ("{{", "{%"):
+        if marker in text:
+            report.error(f"template leftover {marker!r} in the output")
+    try:
+        document = lxml_html.document_fromstring(data)
+    except (etree.ParserError, ValueError):
+        report.error("not parseable HTML")
+        return report.findings
+    root = document.getroottree().getroot()
+    if root.tag != "html" or not (root.get("lang") or "").strip() or root.get("lang") == "und":
+        report.error("no <html lang=\"…\">: screen readers and mail clients need the language")
+    if document.find(".//script") is not None:
+        report.error("contains <script>")
+    missing_alt = sum(1 for image in document.iter("img") if image.get("alt") is None)
+    if missing_alt:
+        report.error(f"{missing_alt} <img> without alt")
+    relative = sorted({
+        value for element in document.iter() if isinstance(element.tag, str)
+        for name, value in element.attrib.items()
+        if name in URL_ATTRS and not value.startswith("#") and not is_absolute(value)
+    })
+    for value in relative[:5]:
+        report.error(f"relative link {value!r} (e-mail and copied pages have no base URL)")
+    return report.findings
+
+
+def check_email(path: str, data: bytes, *, now: datetime) -> list[Finding]:
+    from email import message_from_bytes, policy
+
+    report = Report(path)
+    long_lines = [n for n, line in enumerate(data.split(b"\n"), 1) if len(line.rstrip(b"\r")) > 998]
+    if long_lines:
+        report.error(f"line {long_lines[0]} is longer than 998 characters (RFC 5322 2.1.1)")
+    message = message_from_bytes(data, policy=policy.default)
+    for header in ("From", "Subject", "Date"):
+        if not message[header]:
+            report.error(f"no {header} header")
+    html = message.get_body(preferencelist=("html",))
+    if message.get_body(preferencelist=("plain",)) is None:
+        report.error("no text/plain part")
+    if html is None:
+        report.error("no text/html part")
+    else:
+        body = html.get_content()
+        report.findings += [
+            Finding(path, f"HTML part: {finding.message}", finding.warning)
+            for finding in check_html_page(path, body.encode("utf-8"), now=now)
+        ]
+    return report.findings

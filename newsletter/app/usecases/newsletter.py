@@ -1,0 +1,51 @@
+"""`feedletter newsletter`: one month's e-mail package into the outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from feeds.archive import Archive
+from feeds.errors import FeedletterError
+from feeds.output import Output
+
+from ..config import Settings
+
+
+def last_complete_month(now: datetime, settings: Settings) -> str:
+    today = now.astimezone(settings.timezone).date()
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return f"{year:04d}-{month:02d}"
+
+@dataclass(frozen=True, slots=True)
+class PackageReport:
+    month: str
+    written: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+
+def newsletter_package(settings: Settings, *, now: datetime, month: str | None) -> PackageReport:
+    """Write one month's e-mail package (html, text, .eml) into the outbox.
+
+    The default month (the last complete one) with nothing to send writes nothing; an
+    explicit month with nothing to send is an error."""
+    from feeds.months import group_by_month
+
+    from ...issue.pages import issue_package
+    from ...issue.render import make_environment
+
+    key = month or last_complete_month(now, settings)
+    today = now.astimezone(settings.timezone).date()
+    with Archive.open(settings.archive, create=False) as archive:
+        items = archive.items_in_months([key], until=today)
+        labels = archive.categories()
+    months = group_by_month(items, labels)
+    package = {}
+    if months:
+        package = issue_package(months[0], settings.newsletter, settings.meta,
+                                make_environment(settings.templates), now=now)
+    if not package:
+        if month:
+            raise FeedletterError(f"{key}: no items to send for this month")
+        return PackageReport(key)
+    written = Output(settings.outbox).write_all(package)
+    return PackageReport(key, tuple(written), tuple(sorted(package)))

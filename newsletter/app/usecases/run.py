@@ -1,0 +1,127 @@
+"""`feedletter run`, the cron job: every configured source, then the build."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from feeds.archive import IngestReport
+from feeds.errors import FeedletterError, SourceError
+from feeds.model import ParseResult, Problem
+
+from ..config import Settings
+from ..journal import Journal, SourceOutcome, recorded
+from .access import changed_titles, writing_archive
+from .build import BuildReport, build_site
+from .inputs import parse_fetched, user_agent
+
+
+@dataclass(frozen=True, slots=True)
+class SourceReport:
+    name: str
+    status: str  # '200' fetched, '304' not modified, 'unchanged' same file bytes, 'file', 'failed'
+    items: int = 0
+    problems: tuple[Problem, ...] = ()  # every problem of this run
+    new_problems: tuple[Problem, ...] = ()  # those not reported by an earlier run
+    error: str | None = None
+
+@dataclass(frozen=True, slots=True)
+class RunReport:
+    sources: tuple[SourceReport, ...]
+    ingest: IngestReport
+    build: BuildReport  # newsletter.build.BuildReport
+    titles: dict[str, str] = field(default_factory=dict)  # --dry-run: id -> title of new and edited items
+
+    @property
+    def failed(self) -> tuple[SourceReport, ...]:
+        return tuple(report for report in self.sources if report.error is not None)
+
+def _content_tag(data: bytes) -> str:
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+def _read_source(source, state, *, agent: str):
+    """Fetch and parse one configured source -> (outcome, result or None if unchanged)."""
+    from feeds.fetch import TIMEOUT, Validators, fetch
+    from feeds.sources import apply_defaults
+
+    same_place = state is not None and state.location == source.location
+    validators = Validators(state.etag, state.last_modified) if same_place and source.is_url else None
+    fetched = fetch(source.location, validators, user_agent=agent, timeout=source.timeout or TIMEOUT)
+    if fetched.not_modified:
+        return SourceOutcome(source.name, source.location, "304", fetched.etag, fetched.last_modified), None
+    if source.is_url:
+        outcome = SourceOutcome(source.name, source.location, str(fetched.status), fetched.etag, fetched.last_modified)
+    else:
+        tag = _content_tag(fetched.data or b"")
+        if same_place and state.etag == tag:
+            return SourceOutcome(source.name, source.location, "unchanged", tag), None
+        outcome = SourceOutcome(source.name, source.location, "file", tag)
+    label = source.location if source.is_url else Path(source.location).name
+    result = parse_fetched(fetched, kind=source.kind, source=label, selectors=source.selector_map)
+    result = apply_defaults(result, category=source.category, include=source.include, exclude=source.exclude)
+    if not result.items and result.problems:
+        raise SourceError(f"nothing could be read: {result.problems[0]}")
+    return outcome, result
+
+@recorded("run")
+def run(
+    settings: Settings,
+    *,
+    now: datetime,
+    verbose: bool = False,
+    dry_run: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> RunReport:
+    """The cron job: under the run lock, read every configured source (a failing one is
+    reported and the others go on), store all their items in one transaction, remember
+    what each source answered, then build. `verbose` only changes what the caller prints;
+    the report holds everything. A dry run reads the sources and reports what would
+    change, keeping nothing (see writing_archive). `progress` is told each source's name
+    once it has been read."""
+    agent = user_agent(settings)
+    reports: list[SourceReport] = []
+    outcomes: list[SourceOutcome] = []
+    fresh: list[tuple[str, ParseResult]] = []
+    with writing_archive(settings, dry_run=dry_run) as archive:
+        journal = Journal(archive)
+        states = journal.source_states()
+        for source in settings.sources:
+            try:
+                outcome, result = _read_source(source, states.get(source.name), agent=agent)
+            except FeedletterError as error:
+                message = str(error)
+            except Exception as error:  # a parser bug must not stop the other sources
+                message = f"unexpected {type(error).__name__}: {error}"
+            else:
+                message = None
+                outcomes.append(outcome)
+                if result is None:
+                    reports.append(SourceReport(source.name, outcome.status))
+                else:
+                    fresh.append((source.name, result))
+            if message is not None:
+                outcomes.append(SourceOutcome(source.name, source.location, "failed", error=message))
+                reports.append(SourceReport(source.name, "failed", error=message))
+            if progress:
+                progress(source.name)
+        report = IngestReport()
+        if fresh:
+            report = archive.ingest(
+                [(name, result.items) for name, result in fresh],
+                now=now, zone=settings.timezone, authority=settings.meta.id_authority,
+            )
+        journal.record_sources(outcomes, now=now)  # after the items: see record_sources
+        statuses = {outcome.name: outcome.status for outcome in outcomes}
+        for name, result in fresh:
+            new = journal.remember_problems(name, result.problems, now=now)
+            reports.append(SourceReport(name, statuses[name], len(result.items), result.problems, tuple(new)))
+        # the lock is ours already: the build takes no second one
+        built = build_site(settings, archive, today=now.astimezone(settings.timezone).date(), dry_run=dry_run)
+        titles = changed_titles(archive, report) if dry_run else {}
+    order = {source.name: position for position, source in enumerate(settings.sources)}
+    reports.sort(key=lambda r: order.get(r.name, 0))
+    return RunReport(tuple(reports), report, built, titles)
