@@ -14,10 +14,8 @@ from datetime import date
 from .atom import atom_bytes, rss_bytes
 from .dates import month_and_year
 from .documents import FeedDoc, Link, digest_feed, item_feed
-from .identity import category_key
 from .jsonfeed import json_bytes
 from .model import FeedMeta, Item, Month
-from .months import group_by_month
 from .opml import Subscription, opml_bytes
 from .site_paths import (
     archive_path,
@@ -41,16 +39,6 @@ FORMATS: tuple[tuple[str, str, Callable[[FeedDoc, FeedMeta], bytes], str], ...] 
     ("rss", RSS_TYPE, rss_bytes, "RSS"),
     ("json", JSON_TYPE, json_bytes, "JSON Feed"),
 )
-
-
-def categories_in(items: Iterable[Item], labels: Mapping[str, str]) -> dict[str, str]:
-    """Key -> label for the categories that have items, in key order."""
-    found: dict[str, str] = {}
-    for item in items:
-        if item.category:
-            key = category_key(item.category)
-            found.setdefault(key, labels.get(key, item.category))
-    return dict(sorted(found.items()))
 
 
 # -- archives (RFC 5005) ---------------------------------------------------------
@@ -137,41 +125,6 @@ def _all_formats(stem: str, doc: FeedDoc, meta: FeedMeta) -> dict[str, bytes]:
     }
 
 
-def feed_files(
-    items: Sequence[Item],
-    meta: FeedMeta,
-    *,
-    labels: Mapping[str, str],
-    items_per_feed: int,
-    digest_months: int,
-    months: Sequence[Month] | None = None,
-    today: date | None = None,
-) -> dict[str, bytes]:
-    """Every feed file from every item (newest first). Without `today` no archives are
-    written (the run date decides which months are closed; this module has no clock)."""
-    months = list(months) if months is not None else group_by_month(items, labels)
-    neighbours = archive_neighbours((m.key for m in months), today) if today else {}
-    files = archive_files(months, meta, neighbours)
-    used = categories_in(items, labels)
-    by_category = {
-        key: [item for item in items if item.category and category_key(item.category) == key][:items_per_feed]
-        for key in used
-    }
-    open_items = [item for item in items if f"{item.date:%Y-%m}" not in neighbours]
-    files.update(
-        subscription_files(
-            list(items[:items_per_feed]),
-            open_items,
-            months[:digest_months],
-            by_category,
-            used,
-            meta,
-            newest_archive=max(neighbours, default=None),
-        )
-    )
-    return files
-
-
 def subscription_files(
     newest: Sequence[Item],
     open_items: Sequence[Item],
@@ -240,16 +193,10 @@ def _feeds(meta: FeedMeta, labels: Mapping[str, str]) -> list[tuple[str, str]]:
     return feeds
 
 
-def feed_links(
-    meta: FeedMeta, labels: Mapping[str, str], items: Sequence[Item] | None = None
-) -> list[dict[str, str]]:
+def feed_links(meta: FeedMeta, labels: Mapping[str, str]) -> list[dict[str, str]]:
     """Every subscription feed in every format, for `<link rel="alternate">` and OPML:
-    dicts of title, absolute url and the literal media type ("application/atom+xml").
-
-    `labels` maps category keys to labels; pass `items` to keep only the categories
-    that have items (the ones `feed_files` writes a feed for)."""
-    if items is not None:
-        labels = categories_in(items, labels)
+    dicts of title, absolute url and the literal media type ("application/atom+xml");
+    `labels` maps the keys of the categories that have a feed to their labels."""
     return [
         {"title": f"{title} ({name})", "url": f"{meta.base_url}{stem}.{ext}", "type": media_type}
         for stem, title in _feeds(meta, labels)

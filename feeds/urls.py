@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 WEB_SCHEMES = ("http", "https")
 # schemes an output may carry without a host (ids, contact links, inline images)
 _HOSTLESS_SCHEMES = ("mailto", "tel", "tag", "urn", "data")
+_DROPPED = str.maketrans("", "", "\t\n\r")
 
 
 def is_web_url(text: str) -> bool:
@@ -25,10 +26,11 @@ def is_web_url(text: str) -> bool:
 def absolute_url(href: Any, base: str | None = None, *, mailto: bool = False) -> str | None:
     """`href` resolved against `base` when it is an absolute http(s) address (or a
     mailto: one, when allowed), else None: javascript:, data:, blanks, bare paths.
-    Whitespace inside is removed, as browsers do."""
+    As browsers do, the ends are trimmed, tabs and line breaks dropped and spaces
+    inside encoded."""
     if not isinstance(href, str):
         return None
-    href = "".join(href.split())
+    href = href.strip().translate(_DROPPED).replace(" ", "%20")
     if not href:
         return None
     url = urljoin(base, href) if base else href

@@ -1,5 +1,5 @@
-"""The bundled samples in a real archive, and every feed file built from them (shared by
-the feed-format, validate and serve tests)."""
+"""The bundled samples in a real archive, and the site a real build makes of them
+(shared by the feed-format, validate and serve tests)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from feeds.archive import Archive
-from feeds.site_files import feed_files
 from feeds.sources.listing import parse_listing
 from newsletter.app.config import load_settings
+from newsletter.app.usecases.build import build_site
 
 from .conftest import NOW, SAMPLES
 
@@ -35,7 +35,12 @@ def sample_site(tmp: Path):
     return settings
 
 
-def build_files(settings, *, today: date = TODAY, until: date | None = None) -> dict[str, bytes]:
+def build_files(settings, *, today: date = TODAY) -> dict[str, bytes]:
+    """What `feedletter build` on that day leaves in the output directory: path -> bytes."""
     with Archive.open(settings.archive) as archive:
-        items, labels = archive.items(until=until or today), archive.categories()
-    return feed_files(items, settings.meta, labels=labels, items_per_feed=50, digest_months=24, today=today)
+        build_site(settings, archive, today=today)
+    return output_tree(settings.output)
+
+
+def output_tree(root: Path) -> dict[str, bytes]:
+    return {path.relative_to(root).as_posix(): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}

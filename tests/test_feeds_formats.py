@@ -9,12 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import feedparser
+import lxml.html
 import pytest
 from lxml import etree
 
 from feeds.archive import Archive
 from feeds.model import ParsedItem
-from feeds.site_files import OPML_FILE, feed_links
+from feeds.site_files import OPML_FILE
 from feeds.site_paths import category_slugs
 from feeds.validate import check_json_feed
 
@@ -113,11 +114,6 @@ def test_json_feed_fields(files):
     assert datetime.fromisoformat(first["date_modified"]).tzinfo is not None
 
 
-def test_golden_rss_and_json(files, golden):
-    for name in ("feeds/items.rss", "feeds/items.json", "feeds/digest.rss", "feeds/digest.json"):
-        golden(name, files[name])
-
-
 def test_category_feeds_group_spelling_variants(files):
     # the label (and so the file name) is the spelling first stored: page 002 comes before 003
     cooperators = feedparser.parse(files["feeds/category/spotlight-interviews-with-co-operators.atom"])
@@ -148,10 +144,10 @@ def test_opml_lists_every_subscription_feed_once(files):
     assert all(outline.get("type") == "rss" for outline in root.iter("outline"))
 
 
-def test_feed_links_for_autodiscovery(settings, files):
-    with Archive.open(settings.archive) as archive:
-        labels, items = archive.categories(), archive.items()
-    links = feed_links(settings.meta, labels, items)
+def test_index_page_announces_every_feed_for_autodiscovery(files):
+    index = lxml.html.document_fromstring(files["index.html"])
+    links = [{"title": link.get("title"), "url": link.get("href"), "type": link.get("type")}
+             for link in index.xpath("//head/link[@rel='alternate']")]
     assert len(links) == 3 * (2 + 7)
     assert {link["type"] for link in links} == {"application/atom+xml", "application/rss+xml", "application/feed+json"}
     assert links[0] == {"title": "ILO COOP eNewsUpdate (Atom)", "url": BASE + "feeds/items.atom",

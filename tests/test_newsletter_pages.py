@@ -6,10 +6,13 @@ import email
 import email.policy
 from datetime import UTC, date, datetime
 
+import feedparser
 import lxml.html
+import pytest
 
-from newsletter.issue.pages import issue_package, issue_pages
+from newsletter.issue.pages import issue_package
 from newsletter.issue.render import make_environment
+from tests.feed_samples import BASE, build_files, sample_site
 from tests.test_newsletter_data import (
     META,
     december_2022,
@@ -25,35 +28,33 @@ FEEDS = [
 NOW = datetime(2023, 1, 2, 8, 0, tzinfo=UTC)
 
 
-def months():
-    november = month_of([make_item(900, "November story", date(2022, 11, 20)), make_item(901, "Earlier story", date(2022, 11, 3))])
-    only_self = month_of([make_item(902, "ILO COOP eNewsUpdate No. 10, October 2022", date(2022, 10, 31))])
-    return [november, december_2022(), only_self]
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> dict[str, bytes]:
+    """The bundled samples as the real build publishes them."""
+    return build_files(sample_site(tmp_path_factory.mktemp("pages")))
 
 
-def test_issue_pages_and_index_newest_first() -> None:
-    pages = issue_pages(months(), ilo_settings(), META, make_environment(None), feeds=FEEDS)
-    assert sorted(pages) == ["index.html", "issues/2022-11.html", "issues/2022-12.html"]  # October holds only the newsletter itself
-    index = pages["index.html"].decode("utf-8")
+def test_index_lists_the_issues_newest_first_with_feed_autodiscovery(site) -> None:
+    index = site["index.html"].decode("utf-8")
     doc = lxml.html.document_fromstring(index)
     assert doc.get("lang") == "en"
     links = [a.get("href") for a in doc.xpath("//ol//a")]
-    assert links == ["https://coop-news.example.org/issues/2022-12.html", "https://coop-news.example.org/issues/2022-11.html"]
-    assert doc.xpath("//ol//a")[0].text == "ILO COOP eNewsUpdate No. 36, December 2022"
+    assert links == [f"{BASE}{name}" for name in sorted((n for n in site if n.startswith("issues/")), reverse=True)]
+    assert links[:2] == [f"{BASE}issues/2023-01.html", f"{BASE}issues/2022-12.html"]
     # feed autodiscovery with a literal "+" (an escaped &#43; breaks Liferea)
-    assert '<link rel="alternate" type="application/atom+xml" title="ILO COOP news: items" href="https://coop-news.example.org/feeds/items.atom">' in index
+    assert f'<link rel="alternate" type="application/atom+xml" title="ILO COOP eNewsUpdate (Atom)" href="{BASE}feeds/items.atom">' in index
     assert "&#43;" not in index
     assert not doc.xpath("//script | //form")
 
 
-def test_web_copy_holds_the_anchors_the_feeds_link_to() -> None:
-    from feeds.site_paths import item_anchor
-
-    pages = issue_pages(months(), ilo_settings(), META, make_environment(None), feeds=FEEDS)
-    doc = lxml.html.document_fromstring(pages["issues/2022-12.html"])
-    for item in december_2022().items[1:]:  # all but the excluded newsletter item
-        assert doc.xpath(f"//*[@id='{item_anchor(item)}']"), item.title
-    assert "View our online version" not in pages["issues/2022-12.html"].decode()
+def test_web_copy_holds_the_anchors_the_feeds_link_to(site) -> None:
+    for entry in feedparser.parse(site["feeds/items.atom"]).entries:
+        page, _, anchor = entry.link.removeprefix(BASE).partition("#")
+        if not anchor:
+            continue
+        doc = lxml.html.document_fromstring(site[page])
+        assert doc.xpath(f"//*[@id='{anchor}']"), entry.title
+        assert "View our online version" not in site[page].decode()
 
 
 def test_issue_package_for_the_outbox() -> None:

@@ -201,12 +201,6 @@ def test_rendering_is_deterministic() -> None:
     assert first == second
 
 
-def test_golden_files(december: RenderedIssue, golden) -> None:
-    golden("newsletter/2022-12.mjml", december.mjml.encode("utf-8"))
-    golden("newsletter/2022-12.html", december.html.encode("utf-8"))
-    golden("newsletter/2022-12.txt", december.text.encode("utf-8"))
-
-
 # --- user templates and errors ---------------------------------------------------------------
 
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-from datetime import UTC, date, datetime, timedelta
+import tempfile
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import feedparser
@@ -24,23 +26,38 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree, html
 
+from feeds.archive import Archive
 from feeds.dates import MONTHS, parse_date
-from feeds.identity import category_key
-from feeds.model import Author, FeedMeta, Item, ParseResult
+from feeds.model import Author, FeedMeta, Item, ParsedItem, ParseResult
+from feeds.months import group_by_month
 from feeds.sanitise import FORBIDDEN, normalise_space
-from feeds.site_files import feed_files
 from feeds.sources import parse_source
 from feeds.sources.listing import parse_listing
+from newsletter.app.config import load_settings
+from newsletter.app.usecases.build import build_site
 from newsletter.issue.mail import build_message
-from newsletter.issue.pages import issue_package, issue_page
+from newsletter.issue.pages import issue_package
 from newsletter.issue.render import make_environment
 from newsletter.issue.settings import NewsletterSettings
+from tests.feed_samples import output_tree
 
 SCHEMA = etree.RelaxNG(etree.parse(str(Path(__file__).resolve().parent.parent / "feeds" / "schemas" / "atom.rng")))
 ATOM = "{http://www.w3.org/2005/Atom}"
 META = FeedMeta("Props & <co>", "https://props.example.org/", "en", Author("P & Q <pq@example.org>", "pq@example.org"),
                 "props.example.org,2023")
 TODAY = date(2023, 6, 1)
+CONFIG = """
+[site]
+title = "Props & <co>"
+base_url = "https://props.example.org/"
+timezone = "UTC"
+tag_authority = "props.example.org,2023"
+author = { name = "P & Q <pq@example.org>", email = "pq@example.org" }
+
+[feeds]
+items = 10
+digest_months = 3
+"""
 
 
 def fast(examples: int) -> settings:
@@ -120,17 +137,24 @@ def test_rendered_items_parse_back_to_the_same_items(items):
 field_text = st.lists(st.one_of(st.text(max_size=8), st.sampled_from(TOKENS)), min_size=1, max_size=8).map("".join)
 
 
-def _items_from_source(rows: list[dict]) -> tuple[list[Item], ParseResult]:
-    """Rows through the real parse boundary (an items file), then into archive Items."""
+def _parsed_rows(rows: list[dict]) -> ParseResult:
+    """Rows through the real parse boundary: an items file."""
     data = ("[\n" + ",\n".join(json.dumps(row) for row in rows) + "\n]").encode()
-    result = parse_source("items", data, source="rows.json")
-    items = []
-    for number, parsed in enumerate(result.items):
-        published = datetime.combine(parsed.date, datetime.min.time(), UTC) + timedelta(seconds=number + 1)
-        items.append(Item(f"tag:props.example.org,2023:item/{number}", parsed.title, parsed.date, parsed.category,
-                          parsed.summary, parsed.url, "rows.json", published, published))
-    items.sort(key=lambda item: (item.published, item.id), reverse=True)
-    return items, result
+    return parse_source("items", data, source="rows.json")
+
+
+def _built(parsed: Sequence[ParsedItem], *, today: date) -> tuple[list[Item], dict[str, bytes]]:
+    """Items through the real archive and the real build: (stored items, output files)."""
+    with tempfile.TemporaryDirectory(prefix="feedletter-props-") as tmp:
+        config = Path(tmp) / "feedletter.toml"
+        config.write_text(CONFIG, encoding="utf-8")
+        settings = load_settings(config)
+        with Archive.open(settings.archive) as archive:
+            archive.ingest([("rows.json", parsed)], now=datetime(2023, 6, 1, tzinfo=UTC), zone=settings.timezone,
+                           authority=META.id_authority)
+            build_site(settings, archive, today=today)
+            items = archive.items()
+        return items, output_tree(settings.output)
 
 
 rows = st.lists(
@@ -146,9 +170,7 @@ rows = st.lists(
 @fast(200)
 @given(rows)
 def test_any_item_set_builds_valid_feeds(rows):
-    items, _ = _items_from_source(rows)
-    labels = {category_key(i.category): i.category for i in reversed(items) if i.category and category_key(i.category)}
-    files = feed_files(items, META, labels=labels, items_per_feed=10, digest_months=3, today=TODAY)
+    _items, files = _built(_parsed_rows(rows).items, today=TODAY)
     for name, data in files.items():
         if name.endswith(".atom"):
             assert SCHEMA.validate(etree.fromstring(data)), (name, SCHEMA.error_log)
@@ -176,15 +198,14 @@ ENVIRONMENT = make_environment(None)
 @fast(200)
 @given(field_text, field_text, field_text)
 def test_any_string_is_escaped_exactly_once_everywhere(title, summary, category):
-    items, result = _items_from_source([{"title": f"T {title}", "summary": f"S {summary}", "category": f"C {category}",
-                                         "date": "2023-01-20"}])
+    result = _parsed_rows([{"title": f"T {title}", "summary": f"S {summary}", "category": f"C {category}",
+                            "date": "2023-01-20"}])
+    items, files = _built(result.items, today=date(2023, 1, 31))
     had_forbidden = bool(FORBIDDEN.search(title + summary + category))
     assert any("XML 1.0 forbids" in p.message for p in result.problems) == had_forbidden
     (item,) = items
     assert not FORBIDDEN.search(item.title + item.summary + item.category)
     assert _flat(item.title) == _flat(FORBIDDEN.sub("", f"T {title}"))
-    labels = {category_key(item.category): item.category}
-    files = feed_files(items, META, labels=labels, items_per_feed=10, digest_months=3, today=date(2023, 1, 31))
 
     atom = etree.fromstring(files["feeds/items.atom"])
     entry = atom.find(f"{ATOM}entry")
@@ -199,12 +220,9 @@ def test_any_string_is_escaped_exactly_once_everywhere(title, summary, category)
     body = feed["items"][0].get("content_text") or _html_text(feed["items"][0]["content_html"])
     assert _flat(item.summary) in _flat(body)
 
-    from feeds.months import group_by_month
-
-    (month,) = group_by_month(items, labels)
-    page, _entry = issue_page(month, NewsletterSettings(), META, ENVIRONMENT)
-    text = _flat(html.fromstring(page).text_content())
+    text = _flat(html.fromstring(files["issues/2023-01.html"]).text_content())
     assert _flat(item.title) in text and _flat(item.summary) in text
+    (month,) = group_by_month(items)
     package = issue_package(month, NewsletterSettings(), META, ENVIRONMENT,
                             now=datetime(2023, 2, 1, tzinfo=UTC))
     plain = _flat(package["2023-01.txt"].decode())
@@ -235,21 +253,11 @@ def test_html_summaries_from_feeds_stay_sanitised(description):
            "<item><title>Feed item</title><guid>g</guid><pubDate>Fri, 20 Jan 2023 10:00:00 GMT</pubDate>"
            f"<description><![CDATA[{description.replace(']]>', '')}]]></description></item></channel></rss>")
     result = parse_source("feed", rss.encode(), source="feed.rss")
-    (parsed,) = result.items
-    published = datetime(2023, 1, 20, tzinfo=UTC)
-    item = Item("tag:props.example.org,2023:item/f", parsed.title, parsed.date, None, parsed.summary, None, "f",
-                published, published)
-    files = feed_files([item], META, labels={}, items_per_feed=10, digest_months=3, today=date(2023, 1, 31))
-    documents = [html.fromstring(issue_page(*(_one_month(item)), NewsletterSettings(), META, ENVIRONMENT)[0])]
+    _items, files = _built(result.items, today=date(2023, 1, 31))
+    documents = [html.fromstring(files["issues/2023-01.html"])]
     entry = etree.fromstring(files["feeds/items.atom"]).find(f"{ATOM}entry")
     content = entry.findtext(f"{ATOM}content") or entry.findtext(f"{ATOM}summary") or ""
     documents.append(html.fromstring(f"<div>{content}</div>"))
     for tree in documents:
         assert not tree.xpath("//script | //iframe | //svg | //img[@onerror] | //*[@onclick] | //*[@onload]")
         assert not tree.xpath("//a[starts-with(normalize-space(@href), 'javascript:')]")
-
-
-def _one_month(item: Item):
-    from feeds.months import group_by_month
-
-    return group_by_month([item], {})[:1]

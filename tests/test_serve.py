@@ -21,10 +21,9 @@ from .feed_samples import build_files, sample_site
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("serve")
+    build_files(sample_site(tmp))  # the real site, in tmp/public
     root = tmp / "public"
-    Output(root).write_all(build_files(sample_site(tmp)))
     (root / "index.html").write_text('<!doctype html><html lang="en"><title>x</title></html>', encoding="utf-8")
-    (root / "issues").mkdir()
     (root / "issues" / "index.html").write_text("<html lang='en'></html>", encoding="utf-8")
     (tmp / "secret.txt").write_text("outside the root", encoding="utf-8")
     os.symlink(tmp / "secret.txt", root / "link-out.txt")

@@ -3,7 +3,6 @@ and the e-mail package of one issue for the outbox. Writing them is the caller's
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from email.utils import formataddr
 from urllib.parse import urlsplit
@@ -55,21 +54,6 @@ def index_page(
 ) -> bytes:
     """The archive of issues, newest first; `feeds` are its autodiscovery links."""
     return render_page(env, INDEX_TEMPLATE, index_context(entries, settings, meta, feeds=feeds)).encode("utf-8")
-
-
-def issue_pages(
-    months: Iterable[Month], settings: NewsletterSettings, meta: FeedMeta, env: jinja2.Environment, *, feeds: list[dict]
-) -> dict[str, bytes]:
-    """{"issues/YYYY-MM.html": web copy, …, "index.html": archive of issues, newest first}."""
-    pages: dict[str, bytes] = {}
-    entries: list[dict] = []
-    for month in months:
-        page = issue_page(month, settings, meta, env)
-        if page:
-            pages[issue_path(month.key)], entry = page
-            entries.append(entry)
-    pages["index.html"] = index_page(entries, settings, meta, env, feeds=feeds)
-    return pages
 
 
 def default_from(settings: NewsletterSettings, meta: FeedMeta) -> str:
