@@ -14,6 +14,8 @@ from datetime import date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from .errors import DateError
+
 YEARS = (1000, 2999)  # four-digit years (RFC 822 dates need them); others are typos
 
 MONTH_NAMES = (
@@ -25,10 +27,6 @@ MONTHS = {
     for number, full in enumerate(MONTH_NAMES, start=1)
     for name in {full.lower(), full[:3].lower(), *(("sept",) if number == 9 else ())}
 }
-
-
-class DateError(ValueError):
-    """A line shaped like a date whose value is impossible; the message says why."""
 
 
 def plausible(day: date) -> bool:
@@ -85,7 +83,7 @@ def parse_date(text: str) -> date | None:
 def is_month_header(text: str) -> bool:
     """'October 2021': a month group header on a listing page."""
     match = _MONTH_YEAR.fullmatch(text)
-    return bool(match) and match["month"].lower() in MONTHS
+    return match is not None and match["month"].lower() in MONTHS
 
 
 # -- instants: feed dates ---------------------------------------------------------------

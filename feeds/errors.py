@@ -13,10 +13,6 @@ class UsageError(FeedletterError):
     exit_code = 2
 
 
-class ConfigError(UsageError):
-    pass
-
-
 class NotAListing(UsageError):
     """An input file in which nothing could be read as an item."""
 
@@ -29,13 +25,13 @@ class OutputError(FeedletterError):
     """An output could not be written, or a path would leave the output directory."""
 
 
-class RenderError(FeedletterError):
-    """A template failed to render (names the template and the problem)."""
-
-
 class LockTimeout(FeedletterError):
     """Another run holds the lock."""
 
 
 class ArchiveError(FeedletterError):
     """The archive file cannot be opened, read or written."""
+
+
+class DateError(ValueError):
+    """A line shaped like a date whose value is impossible; the message says why."""

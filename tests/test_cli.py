@@ -109,9 +109,9 @@ def test_not_a_listing_is_a_usage_error_and_loses_nothing(site, tmp_path):
 @pytest.mark.parametrize(
     "content, message",
     [
-        ("[site]\nbase_url = 'https://x.example/'\ncolour = 'red'\n", "unknown key 'colour'"),
-        ("[site]\nbase_url = 'https://x.example/'\n[feeds]\nitems = 'many'\n", "'items' must be an integer"),
-        ("[site]\ntitle = 'x'\n", "'base_url' is required"),
+        ("[site]\nbase_url = 'https://x.example/'\ncolour = 'red'\n", "[site] colour: unknown key"),
+        ("[site]\nbase_url = 'https://x.example/'\n[feeds]\nitems = 'many'\n", "[feeds] items: must be an integer"),
+        ("[site]\ntitle = 'x'\n", "[site] base_url: missing"),
         ("[site\n", "not valid TOML"),
         ("[site]\nbase_url = 'https://x.example/'\ntimezone = 'Mars/Olympus'\n", "unknown timezone"),
     ],

@@ -1,21 +1,28 @@
-"""The [newsletter] table: defaults, validation messages, editorials."""
+"""The config: the [newsletter] table (defaults, editorials), the one message form of every
+table's errors, and the list of every key against the README."""
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from feeds.errors import ConfigError
+from newsletter.app.config import config_keys, settings_from_dict
+from newsletter.app.config.newsletter import newsletter_from_table
+from newsletter.errors import ConfigError
 from newsletter.issue.settings import (
     DEFAULT_SECTIONS,
     NewsletterSettings,
     load_editorial,
 )
 
+README = Path(__file__).resolve().parent.parent / "README.md"
+
 
 def settings(table: dict, base_dir: Path = Path("/nonexistent")) -> NewsletterSettings:
-    return NewsletterSettings.from_table(table, where="site/feedletter.toml", base_dir=base_dir)
+    return newsletter_from_table(table, where="site/feedletter.toml", base_dir=base_dir)
 
 
 def test_empty_table_gives_complete_defaults() -> None:
@@ -34,28 +41,42 @@ def test_empty_table_gives_complete_defaults() -> None:
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        ({"xyz": 1}, "site/feedletter.toml: unknown key 'newsletter.xyz'"),
-        ({"footer": {"fax": "1"}}, "site/feedletter.toml: unknown key 'newsletter.footer.fax'"),
-        ({"colors": {"border": "#fff"}}, "unknown key 'newsletter.colors.border'"),
-        ({"title": 3}, "'newsletter.title' must be a string, not an integer"),
-        ({"first_number": "1"}, "'newsletter.first_number' must be an integer, not a string"),
-        ({"first_number": True}, "'newsletter.first_number' must be an integer, not true or false"),
-        ({"lead_categories": "News"}, "'newsletter.lead_categories' must be an array, not a string"),
-        ({"sections": [{"title": "A", "categories": [1]}]}, "'newsletter.sections[0].categories' must be an array of strings"),
-        ({"sections": [{"categories": ["News"]}]}, "'newsletter.sections[0].title' is required"),
-        ({"sections": [{"title": "A", "colour": "x"}]}, "unknown key 'newsletter.sections[0].colour'"),
-        ({"subject": "{title} {issue}"}, "'newsletter.subject' uses unknown placeholder {issue}"),
-        ({"numbering": "weekly"}, "'newsletter.numbering' must be one of yearly, continuous, none"),
-        ({"numbering": "continuous"}, "'newsletter.first_issue' is required"),
-        ({"first_issue": "2020-13"}, "'newsletter.first_issue' must be a month written YYYY-MM"),
-        ({"lead": {"December": "x"}}, "'newsletter.lead' must be a month written YYYY-MM"),
-        ({"colors": {"link": "blue"}}, "'newsletter.colors.link' must be a colour written #rrggbb"),
-        ({"unsubscribe_url": "/unsubscribe"}, "'newsletter.unsubscribe_url' must be an absolute"),
-        ({"unsubscribe_url": "mailto:x@example.org"}, "'newsletter.unsubscribe_url' must be an http(s) address"),
-        ({"unsubscribe_mailto": "https://example.org/u"}, "'newsletter.unsubscribe_mailto' must be a mailto: address"),
-        ({"font_family": "Arial; } body { display:none"}, "'newsletter.font_family' may hold only font names"),
-        ({"from": "nobody"}, "'newsletter.from' must be an e-mail address"),
-        ({"editorial": {"2022-12": {"text": "a", "file": "b.md"}}}, "needs exactly one of 'text' or 'file'"),
+        ({"xyz": 1}, "site/feedletter.toml: [newsletter] xyz: unknown key, expected one of title, subtitle,"),
+        ({"footer": {"fax": "1"}}, "site/feedletter.toml: [newsletter.footer] fax: unknown key, expected one of contact,"),
+        ({"colors": {"border": "#fff"}}, "[newsletter.colors] border: unknown key, expected one of masthead_background,"),
+        ({"title": 3}, "[newsletter] title: must be a string, not an integer"),
+        ({"first_number": "1"}, "[newsletter] first_number: must be an integer, not a string"),
+        ({"first_number": True}, "[newsletter] first_number: must be an integer, not a boolean"),
+        ({"lead_categories": "News"}, "[newsletter] lead_categories: must be an array of strings, not a string"),
+        ({"sections": [{"title": "A", "categories": [1]}]},
+         '[newsletter.sections] 1 (title "A") categories: must be an array of strings, not an array holding an integer'),
+        ({"sections": [{"categories": ["News"]}]}, "[newsletter.sections] 1 title: missing, expected the heading"),
+        ({"sections": [{"title": "A", "colour": "x"}]}, '[newsletter.sections] 1 (title "A") colour: unknown key'),
+        ({"sections": []}, "[newsletter] sections: must be a non-empty array of tables ([[newsletter.sections]])"),
+        ({"subject": "{title} {issue}"}, "[newsletter] subject: unknown placeholder {issue}, expected one of {title},"),
+        ({"subject_unnumbered": "{number:03d}"}, "[newsletter] subject_unnumbered: must be text with {placeholders}, not '{number:03d}'"),
+        ({"numbering": "weekly"}, "[newsletter] numbering: must be one of yearly, continuous, none, not 'weekly'"),
+        ({"numbering": "continuous"}, "[newsletter] first_issue: missing, expected the month of issue No. 1"),
+        ({"first_issue": "2020-13"}, "[newsletter] first_issue: must be a month written YYYY-MM, not '2020-13'"),
+        ({"lead": {"December": "x"}}, "[newsletter.lead] December: must be a month written YYYY-MM, not 'December'"),
+        ({"lead": {"2022-12": 3}}, "[newsletter.lead] 2022-12: must be a string, not an integer"),
+        ({"colors": {"link": "blue"}}, "[newsletter.colors] link: must be a colour written #rrggbb, not 'blue'"),
+        ({"unsubscribe_url": "/unsubscribe"}, "[newsletter] unsubscribe_url: must be an absolute http(s) URL, not '/unsubscribe'"),
+        ({"unsubscribe_url": "mailto:x@example.org"}, "[newsletter] unsubscribe_url: must be an absolute http(s) URL"),
+        ({"unsubscribe_mailto": "https://example.org/u"}, "[newsletter] unsubscribe_mailto: must be a mailto: address"),
+        ({"fonts": {"Roboto": "http://fonts.example/r.css"}}, "[newsletter.fonts] Roboto: must be an absolute https:// URL"),
+        ({"footer": {"social": {"X": ""}}}, "[newsletter.footer.social] X: must be an absolute http(s) URL or a mailto:"),
+        ({"font_family": "Arial; } body { display:none"}, "[newsletter] font_family: must be font names, commas, spaces"),
+        ({"logo_width": 700}, "[newsletter] logo_width: must be an integer from 16 to 600 (pixels), not 700"),
+        ({"from": "nobody"}, "[newsletter] from: must be an e-mail address such as 'News <news@example.org>', "
+                             "not 'nobody', which has no @"),
+        ({"to": "a@example.org, b@example.org"}, "[newsletter] to: must be an e-mail address such as 'News <news@example.org>'"),
+        ({"footer": {"email": "Coop <coop@example.org>"}},
+         "[newsletter.footer] email: must be a bare e-mail address such as news@example.org"),
+        ({"editorial": {"2022-12": {"text": "a", "file": "b.md"}}},
+         "[newsletter.editorial] 2022-12: holds both text and file or neither, expected exactly one of them"),
+        ({"editorial": {"2022-12": {"txt": "a"}}}, "[newsletter.editorial] 2022-12.txt: unknown key, expected one of text, file"),
+        ({"editorial": {"2022-12": 3}}, "[newsletter.editorial] 2022-12: must be text, the path of a .md/.txt file"),
     ],
 )
 def test_bad_settings_name_the_key(table: dict, message: str) -> None:
@@ -106,5 +127,267 @@ def test_sections_lead_and_numbering_from_the_table() -> None:
 
 
 def test_only_one_catch_all() -> None:
-    with pytest.raises(ConfigError, match="only one section with catch_all"):
+    with pytest.raises(ConfigError, match=r"\[newsletter\] sections: 2 sections have catch_all = true, expected only one"):
         settings({"sections": [{"title": "A", "catch_all": True}, {"title": "B", "catch_all": True}]})
+
+
+def test_footer_email_and_addresses_are_kept_as_written() -> None:
+    s = settings({"from": "ILO COOP <coop@example.org>", "to": "Readers <readers@example.org>",
+                  "footer": {"email": "mailto:coop@example.org"}})
+    assert (s.from_addr, s.to_addr, s.footer.email) == ("ILO COOP <coop@example.org>", "Readers <readers@example.org>",
+                                                        "coop@example.org")
+    assert settings({"from": ""}).from_addr == ""  # blank: the site author
+
+
+# -- the one message form, for every table ---------------------------------------------------
+
+BASE = '[site]\nbase_url = "https://x.example/"\n'
+
+
+def config_error(toml: str) -> str:
+    path = Path("/x/feedletter.toml")
+    with pytest.raises(ConfigError) as caught:
+        settings_from_dict(tomllib.loads(toml), path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ") and "\n" not in message
+    return message.removeprefix(f"{path}: ")
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("surprise = 1\n" + BASE, "surprise: unknown key, expected one of site, paths, feeds, newsletter, sources, smtp"),
+        (BASE + "bogus = 1\n", "[site] bogus: unknown key, expected one of title, subtitle, base_url, language, timezone, "
+                               "tag_authority, author"),
+        (BASE + "[site.author]\nmail = 'x'\n", "[site.author] mail: unknown key, expected one of name, email"),
+        (BASE + "[paths]\noutptu = 'public'\n", "[paths] outptu: unknown key, expected one of archive, output, outbox, templates"),
+        (BASE + "[feeds]\nitemz = 5\n", "[feeds] itemz: unknown key, expected one of items, digest_months, lock_wait"),
+        (BASE + "[newsletter]\nsubjekt = 'x'\n", "[newsletter] subjekt: unknown key, expected one of title,"),
+        (BASE + "[[sources]]\nname = 'coop'\nlocation = 'a.txt'\nkindd = 'listing'\n",
+         '[sources] 1 (name "coop") kindd: unknown key, expected one of name, kind, location, category, timeout, filter, '
+         "selectors"),
+        (BASE + "[[sources]]\nname = 'a'\nlocation = 'a.txt'\n[sources.selectors]\nitme = 'li'\n",
+         '[sources] 1 (name "a") selectors.itme: unknown key, expected one of item, title, date, summary, link, category'),
+        (BASE + "[smtp]\nhost = 'mail.example'\nprot = 25\n", "[smtp] prot: unknown key, expected one of host, port,"),
+        (BASE + '"quoted key\\n" = 1\n', '[site] "quoted key\\n": unknown key'),
+    ],
+)
+def test_an_unknown_key_is_named_with_its_table_and_what_is_expected(toml: str, message: str) -> None:
+    assert config_error(toml).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[site]\ntitle = "x"\n', "[site] base_url: missing, expected the absolute http(s) URL where the output is published"),
+        ('[site]\nbase_url = "ftp://x.example/"\n', "[site] base_url: must be an absolute http(s) URL, not 'ftp://x.example/'"),
+        (BASE + "timezone = 'Europe'\n", "[site] timezone: unknown timezone 'Europe', expected a name such as 'Europe/Zurich'"),
+        (BASE + "[paths]\noutput = 3\n", "[paths] output: must be a string, not an integer"),
+        (BASE + "[feeds]\nitems = 'many'\n", "[feeds] items: must be an integer of at least 1, not a string"),
+        (BASE + "[feeds]\ndigest_months = 0\n", "[feeds] digest_months: must be an integer of at least 1, not 0"),
+        (BASE + "[feeds]\nlock_wait = nan\n", "[feeds] lock_wait: must be a number of seconds, not nan"),
+        ("newsletter = 3\n" + BASE, "newsletter: must be a table, not an integer"),
+        ("sources = 'x'\n" + BASE, "sources: must be an array of tables ([[sources]]), not a string"),
+        ("sources = ['x']\n" + BASE, "[sources] 1: must be a table, not a string"),
+        (BASE + "[[sources]]\nname = 'x'\nlocation = 'a.txt'\n[[sources]]\nname = 'coop'\nlocation = 'a'\nkind = 'rss'\n",
+         '[sources] 2 (name "coop") kind: must be one of listing, html, feed, items, auto, not \'rss\''),
+        (BASE + "[[sources]]\nlocation = 'a.txt'\n", '[sources] 1 name: missing, expected a name for the source'),
+        (BASE + "[[sources]]\nname = 'a'\nlocation = 'a'\n[[sources]]\nname = 'a'\nlocation = 'b'\n",
+         "[sources] 2 (name \"a\") name: 'a' is taken by another source, expected a name of its own"),
+        (BASE + "[[sources]]\nname = 's'\nlocation = 7\n", '[sources] 1 (name "s") location: must be a non-empty string, not an integer'),
+        (BASE + "[[sources]]\nname = 's'\nlocation = 'ftp://x/a'\n",
+         '[sources] 1 (name "s") location: must be a file path or an http(s) URL with a host, not \'ftp://x/a\''),
+        (BASE + "[[sources]]\nname = 's'\nlocation = 'a'\ntimeout = 'soon'\n",
+         '[sources] 1 (name "s") timeout: must be a positive number of seconds, not a string'),
+        (BASE + "[[sources]]\nname = 's'\nlocation = 'a'\nfilter = { include = '(' }\n",
+         '[sources] 1 (name "s") filter.include: must be a regular expression, not \'(\''),
+        (BASE + "[[sources]]\nname = 's'\nlocation = 'a'\nkind = 'feed'\nselectors = { item = 'li' }\n",
+         '[sources] 1 (name "s") selectors: only apply to kind = "html", this source is kind = "feed"'),
+        (BASE + "[[sources]]\nname = 's'\nlocation = 'a'\nselectors = { item = 'li[', title = 'h2', date = 'time' }\n",
+         '[sources] 1 (name "s") selectors.item: must be a CSS selector, not \'li[\''),
+        (BASE + "[smtp]\nport = 25\n", "[smtp] host: missing, expected the name of the mail server"),
+        (BASE + "[smtp]\nhost = 'mail.example'\nport = '25'\n", "[smtp] port: must be an integer from 1 to 65535, not a string"),
+        (BASE + "[smtp]\nhost = 'mail.example'\nsecurity = 'ssl'\n", "[smtp] security: must be one of starttls, tls, none, not 'ssl'"),
+        (BASE + "[smtp]\nhost = 'mail.example'\npassword = 'x'\n",
+         "[smtp] password: does not belong in the config file, expected FEEDLETTER_SMTP_USER and FEEDLETTER_SMTP_PASSWORD"),
+        (BASE + "[smtp]\nhost = 'mail.example'\ntimeout = 0\n", "[smtp] timeout: must be a positive number of seconds, not 0"),
+    ],
+)
+def test_a_wrong_value_says_what_is_wrong_and_what_is_expected(toml: str, message: str) -> None:
+    assert config_error(toml).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        (BASE + "author = { name = 'A', email = 'a.example.org' }\n",
+         "[site.author] email: must be a bare e-mail address such as news@example.org, not 'a.example.org', which has no @"),
+        (BASE + '[smtp]\nhost = "h"\nfrom = "News <news@example.org>\\nBcc: x@example.org"\n',
+         "[smtp] from: must be an e-mail address such as 'News <news@example.org>', not 'News <news@example.org>\\nBcc: "
+         "x@example.org', which holds a line break"),
+        (BASE + "[smtp]\nhost = 'h'\nrecipients = ['ok@example.org', 'a@example.org b@example.org']\n",
+         "[smtp] recipients: must be an e-mail address such as 'News <news@example.org>', not 'a@example.org b@example.org', "
+         "which holds more than one address"),
+        (BASE + "[smtp]\nhost = 'h'\nrecipients = 3\n", "[smtp] recipients: must be an e-mail address or an array of addresses"),
+        (BASE + "[newsletter.footer]\nemail = 'coop@'\n",
+         "[newsletter.footer] email: must be a bare e-mail address such as news@example.org, not 'coop@', which has no local part"),
+    ],
+)
+def test_a_bad_address_is_refused_by_every_table(toml: str, message: str) -> None:
+    assert config_error(toml).startswith(message)
+
+
+def test_addresses_of_the_smtp_table_are_kept() -> None:
+    toml = BASE + "[smtp]\nhost = ' mail.example '\nfrom = 'News <news@example.org>'\nrecipients = 'ann@example.org'\n"
+    smtp = settings_from_dict(tomllib.loads(toml), Path("/x/feedletter.toml")).smtp
+    assert smtp is not None
+    assert (smtp.host, smtp.sender, smtp.recipients, smtp.port) == ("mail.example", "News <news@example.org>",
+                                                                   ("ann@example.org",), 587)
+
+
+# -- every key is documented --------------------------------------------------------------------
+
+
+def test_config_keys_are_dotted_and_complete() -> None:
+    keys = config_keys()
+    assert len(keys) == len(set(keys))
+    for key in ("site.title", "site.author.email", "paths.archive", "feeds.items", "sources.name",
+                "sources.selectors.item", "sources.filter.exclude", "smtp.host", "newsletter.footer.email",
+                "newsletter.colors.masthead_background", "newsletter.lead", "newsletter.editorial.file",
+                "newsletter.sections.catch_all", "newsletter.footer.social", "newsletter.fonts"):
+        assert key in keys
+    assert not any(key.startswith("newsletter.lead.") for key in keys)
+
+
+FULL_CONFIG = """
+[site]
+title = "T"
+subtitle = "S"
+base_url = "https://x.example/"
+language = "fr"
+timezone = "Europe/Zurich"
+tag_authority = "x.example,2020"
+author = { name = "A", email = "a@x.example" }
+
+[paths]
+archive = "a.db"
+output = "out"
+outbox = "box"
+templates = "theme"
+
+[feeds]
+items = 5
+digest_months = 6
+lock_wait = 1.5
+
+[newsletter]
+title = "N"
+subtitle = "{title}: {month}"
+subject = "{title} {number}"
+subject_unnumbered = "{title}"
+date_line = "{month_name} {year}"
+numbering = "continuous"
+first_issue = "2020-01"
+first_number = 3
+lead_categories = ["News"]
+section_heading = "{title}"
+exclude_titles = ["N*"]
+editorial_heading = "Hello"
+preheader = "P"
+online_text = "Online"
+more_text = "More"
+unsubscribe_url = "https://x.example/u"
+unsubscribe_mailto = "mailto:u@x.example"
+preferences_url = "https://x.example/p"
+from = "N <n@x.example>"
+to = "R <r@x.example>"
+logo_url = "https://x.example/logo.png"
+logo_width = 100
+font_family = "Roboto, Arial"
+lead = { "2022-12" = "A title" }
+editorial = { "2022-11" = { text = "Hi" }, "2022-12" = { file = "e.md" } }
+sections = [{ title = "S", categories = ["News"], keywords = ["K"], catch_all = true }]
+fonts = { Roboto = "https://fonts.example/roboto.css" }
+
+[newsletter.footer]
+contact = "C"
+email = "c@x.example"
+archive_url = "https://x.example/a"
+archive_text = "All"
+copyright = "X"
+address = "Street"
+note = "Why"
+social = { X = "https://x.example/x" }
+
+[newsletter.colors]
+masthead_background = "#000"
+masthead_text = "#fff"
+link = "#111"
+text = "#222"
+muted = "#333"
+background = "#444"
+body_background = "#555"
+footer_background = "#666"
+
+[[sources]]
+name = "s"
+kind = "html"
+location = "https://x.example/news"
+category = "News"
+timeout = 5
+filter = { include = "a", exclude = "b" }
+selectors = { item = "li", title = "h2", date = "time", summary = "p", link = "a", category = ".c" }
+
+[smtp]
+host = "mail.x.example"
+port = 2525
+security = "tls"
+from = "b@x.example"
+recipients = ["r@x.example"]
+recipients_file = "list.txt"
+timeout = 10
+"""
+
+
+def test_a_config_with_every_key_loads_and_lists_them_all() -> None:
+    """Each getter reads only declared keys (the reader asserts it), so loading a file that sets
+    every key proves the declarations, the reader and config_keys() agree."""
+    loaded = settings_from_dict(tomllib.loads(FULL_CONFIG), Path("/x/feedletter.toml"))
+    assert loaded.newsletter.fonts == (("Roboto", "https://fonts.example/roboto.css"),)
+    assert loaded.sources[0].selector_map["category"] == ".c"
+    assert loaded.smtp is not None and loaded.smtp.port == 2525
+    written = _documented_names(f"```toml\n{FULL_CONFIG}```")
+    assert [key for key in config_keys() if key.rpartition(".")[2] not in written] == []
+
+
+def _documented_names(readme: str) -> set[str]:
+    """Key names written in README.md's TOML blocks (as `key =` or a `[table]` header) or in the
+    first column of a table of keys (`key` or `table.key`)."""
+    names: set[str] = set()
+    for block in re.findall(r"```toml\n(.*?)```", readme, re.DOTALL):
+        names.update(re.findall(r"([A-Za-z_][A-Za-z0-9_-]*)\s*=", block))
+        for header in re.findall(r"^\s*#?\s*\[+([A-Za-z0-9_.-]+)\]+", block, re.MULTILINE):
+            names.add(header.rpartition(".")[2])
+    for cell in re.findall(r"^\|\s*`([^`]+)`", readme, re.MULTILINE):
+        names.add(cell.rpartition(".")[2])
+    return names
+
+
+def test_every_config_key_is_in_the_readme() -> None:
+    documented = _documented_names(README.read_text(encoding="utf-8"))
+    missing = [key for key in config_keys() if key.rpartition(".")[2] not in documented]
+    assert not missing, f"config keys README.md does not document: {', '.join(missing)}"
+
+
+def test_a_recipients_file_is_checked_line_by_line_with_the_same_address_check(tmp_path: Path) -> None:
+    from newsletter.app.config.smtp import SmtpSettings
+    from newsletter.app.smtp import load_recipients
+
+    listing = tmp_path / "list.txt"
+    listing.write_text("Ann <ann@example.org>\nbob@example.org  # Bob\n\nann@example.org\n", encoding="utf-8")
+    assert load_recipients(SmtpSettings(host="h", port=25, recipients_file=listing)) == [
+        "Ann <ann@example.org>", "bob@example.org"]
+    listing.write_text("ok@example.org\ncarol@example.org, dave@example.org\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"list.txt:2: 'carol@example.org, dave@example.org' holds more than one "
+                                          r"address, expected one e-mail address per line"):
+        load_recipients(SmtpSettings(host="h", port=25, recipients_file=listing))

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from feeds.model import Author, FeedMeta, Item, Month
+from newsletter.app.config.newsletter import newsletter_from_table
 from newsletter.issue.settings import NewsletterSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +42,7 @@ ILO_TABLE = {
 
 
 def ilo_settings(**extra) -> NewsletterSettings:
-    return NewsletterSettings.from_table({**ILO_TABLE, **extra}, where="feedletter.toml", base_dir=ROOT)
+    return newsletter_from_table({**ILO_TABLE, **extra}, where="feedletter.toml", base_dir=ROOT)
 
 
 def sample_entries() -> list[tuple[str, str, date, str | None]]:

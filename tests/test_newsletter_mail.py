@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from newsletter.issue.mail import build_message
+from newsletter.errors import AddressError, ConfigError
+from newsletter.issue.mail import build_message, parse_address
 
 DATE = datetime(2023, 1, 2, 9, 30, tzinfo=timezone(timedelta(hours=1)))
 HTML = "<!doctype html><html><body>" + "<p>R&amp;D café</p>" * 400 + "</body></html>"  # one 7 KB line
@@ -98,3 +99,53 @@ def test_non_ascii_subject_and_sender_are_encoded() -> None:
 def test_naive_date_is_refused() -> None:
     with pytest.raises(ValueError, match="aware"):
         build(date=datetime(2023, 1, 2, 9, 30))
+
+
+# -- the one e-mail address check ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "header", "bare"), [
+    ("user@example.org", "user@example.org", "user@example.org"),
+    ("  user@example.org  ", "user@example.org", "user@example.org"),
+    ("Name <user@example.org>", "Name <user@example.org>", "user@example.org"),
+    ("ILO Cooperatives Unit (COOP) <coop@example.org>", '"ILO Cooperatives Unit (COOP)" <coop@example.org>',
+     "coop@example.org"),
+    ("Unité COOP <coop@example.org>", "Unité COOP <coop@example.org>", "coop@example.org"),
+    ("first.last+tag@sub.example.org", "first.last+tag@sub.example.org", "first.last+tag@sub.example.org"),
+    ("news@localhost", "news@localhost", "news@localhost"),
+])
+def test_parse_address_accepts_one_address_with_or_without_a_name(value: str, header: str, bare: str) -> None:
+    address = parse_address(value)
+    assert (str(address), address.addr_spec) == (header, bare)
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    ("nobody", "has no @"),
+    ("", "is empty"),
+    ("@example.org", "has no local part before the @"),
+    ("user@", "has no local part before the @"),
+    ("user@-example.org", "has no proper domain after the @"),
+    ("user@example..org", "has no proper domain after the @"),
+    ("a b@example.org", "is malformed"),
+    ("user@example.org\r\nBcc: victim@example.org", "holds a line break"),
+    ("Name\n<user@example.org>", "holds a line break"),
+    ("a@example.org, b@example.org", "holds more than one address"),
+    ("a@example.org b@example.org", "holds more than one address"),
+    ("Name <a@example.org> junk", "holds more than one address"),
+    (3, "is not text"),
+])
+def test_parse_address_refuses_what_is_not_exactly_one_address(value: object, reason: str) -> None:
+    with pytest.raises(AddressError) as caught:
+        parse_address(value)
+    assert caught.value.reason.startswith(reason)
+    assert isinstance(caught.value, ValueError)
+    assert str(caught.value).startswith(f"{value!r} is not an e-mail address: it {reason}")
+
+
+def test_headers_are_built_with_the_same_check() -> None:
+    with pytest.raises(ConfigError, match=r"newsletter.from: 'nobody' is not an e-mail address: it has no @"):
+        build(from_addr="nobody")
+    with pytest.raises(ConfigError, match=r"newsletter.to: .* holds more than one address"):
+        build(to_addr="a@example.org, b@example.org")
+    folded = parse(build(from_addr="ILO\nCOOP <coop@example.org>"))  # a name from the site author, on one line
+    assert folded["From"] == "ILO COOP <coop@example.org>"

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from newsletter.app.config.newsletter import newsletter_from_table
 from newsletter.issue.plan import issue_number, plan_issue
 from newsletter.issue.settings import NewsletterSettings
 from tests.test_newsletter_data import december_2022, ilo_settings, make_item, month_of
 
 
 def settings(**table) -> NewsletterSettings:
-    return NewsletterSettings.from_table(table, where="feedletter.toml", base_dir=Path("."))
+    return newsletter_from_table(table, where="feedletter.toml", base_dir=Path("."))
 
 
 def test_december_2022_from_the_samples() -> None:

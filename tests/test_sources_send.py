@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from feeds.errors import ConfigError
-from newsletter.app.config.sources import SmtpSettings
-from newsletter.app.smtp import SendError, load_recipients, send_package
+from newsletter.app.config.smtp import SmtpSettings
+from newsletter.app.smtp import load_recipients, send_package
+from newsletter.errors import ConfigError, SendError
 
 from .conftest import cli_status as cli
 from .source_samples import LISTING

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import date
 
-from ..dates import DateError, loose_date, parse_date
+from ..dates import loose_date, parse_date
+from ..errors import DateError
 from ..identity import first_of_each
 from ..model import ParsedItem, ParseResult, Problem
 from ..sanitise import normalise_space
@@ -133,7 +134,7 @@ def _assemble(tokens: Iterator[tuple[str, object]]) -> str:
 
     for kind, value in tokens:
         if kind == "break":
-            pending = max(pending, int(value))  # type: ignore[arg-type]
+            pending = max(pending, int(str(value)))
             continue
         text = str(value)
         if kind == "text" and not text.strip() and not current:

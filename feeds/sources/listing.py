@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ..dates import DateError, is_month_header, parse_date
+from ..dates import is_month_header, parse_date
+from ..errors import DateError
 from ..identity import first_of_each
 from ..model import ParsedItem, ParseResult, Problem
 from ..sanitise import FORBIDDEN, normalise_space, strip_lines

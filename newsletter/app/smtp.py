@@ -11,18 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from email.utils import parseaddr
 
-from feeds.errors import ConfigError, FeedletterError
-
-from .config.sources import SmtpSettings
+from ..errors import AddressError, ConfigError, SendError
+from ..issue.mail import parse_address
+from .config.smtp import SmtpSettings
 
 USER_ENV = "FEEDLETTER_SMTP_USER"
 PASSWORD_ENV = "FEEDLETTER_SMTP_PASSWORD"
 BATCH = 50  # envelope recipients per SMTP transaction
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
-
-
-class SendError(FeedletterError):
-    """The SMTP server could not be reached or refused the message."""
 
 
 def load_recipients(smtp: SmtpSettings) -> list[str]:
@@ -40,8 +36,13 @@ def load_recipients(smtp: SmtpSettings) -> list[str]:
             entry = line.split("#", 1)[0].strip()
             if not entry:
                 continue
-            if "@" not in parseaddr(entry)[1]:
-                raise ConfigError(f"{smtp.recipients_file}:{number}: {entry!r} is not an e-mail address")
+            try:
+                parse_address(entry)
+            except AddressError as error:
+                raise ConfigError(
+                    f"{smtp.recipients_file}:{number}: {entry!r} {error.reason}, "
+                    "expected one e-mail address per line such as 'Ann <ann@example.org>'"
+                ) from None
             addresses.append(entry)
     seen: set[str] = set()
     unique = []
@@ -84,6 +85,7 @@ def send_package(
     where = f"SMTP {host}:{port}"
     try:
         context = ssl.create_default_context()
+        client: smtplib.SMTP
         if security == "tls":
             client = smtplib.SMTP_SSL(host, port, timeout=smtp_settings.timeout, context=context)
         else:
@@ -109,8 +111,8 @@ def send_package(
     except smtplib.SMTPNotSupportedError as error:
         raise SendError(f"{where}: {error}") from None
     except smtplib.SMTPResponseException as error:
-        reason = error.smtp_error.decode("utf-8", "replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
-        raise SendError(f"{where}: the server answered {error.smtp_code} {reason}") from None
+        answer = error.smtp_error.decode("utf-8", "replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
+        raise SendError(f"{where}: the server answered {error.smtp_code} {answer}") from None
     except ssl.SSLError as error:
         raise SendError(f"{where}: TLS failed ({error.reason or error})") from None
     except (smtplib.SMTPException, OSError) as error:

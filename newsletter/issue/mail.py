@@ -10,8 +10,9 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, getaddresses
 
-from feeds.errors import ConfigError
 from feeds.sanitise import strip as strip_forbidden
+
+from ..errors import AddressError, ConfigError
 
 # CRLF line ends, 7-bit safe bodies (quoted-printable/base64 chosen by the email package, so no
 # line exceeds 998 characters whatever the HTML looks like), headers folded at 78.
@@ -24,17 +25,44 @@ def one_line(value: str) -> str:
     return " ".join(strip_forbidden(str(value)).split())
 
 
-def _address(value: str, what: str) -> str:
-    value = one_line(value)
-    parsed = getaddresses([value])
-    if len(parsed) != 1 or "@" not in parsed[0][1]:
-        raise ConfigError(f"newsletter.{what}: not an e-mail address: {value!r}")
-    name, addr = parsed[0]
-    local, _, domain = addr.rpartition("@")
+# Dot-separated labels of letters, digits and inner hyphens (IDN labels keep their letters).
+_DOMAIN = re.compile(r"[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)*")
+
+
+def parse_address(value: object) -> Address:
+    """The one e-mail address check: `Name <user@example.org>` or `user@example.org`, as an Address
+    (`str()` of it is header-ready, `.addr_spec` the bare address). Raises AddressError for
+    anything else: no local part or domain, a line break, several addresses in one string."""
+    if not isinstance(value, str):
+        raise AddressError(value, "is not text")
+    text = value.strip()
+    if not text:
+        raise AddressError(value, "is empty")
+    if "\r" in text or "\n" in text:
+        raise AddressError(value, "holds a line break")
+    if "@" not in text:
+        raise AddressError(value, "has no @")
+    parsed = getaddresses([text])
+    if len(parsed) != 1:
+        raise AddressError(value, "holds more than one address")
+    name, addr_spec = parsed[0]
+    local, at, domain = addr_spec.rpartition("@")
+    if not at or not local:
+        raise AddressError(value, "has no local part before the @")
+    if not _DOMAIN.fullmatch(domain):
+        raise AddressError(value, "has no proper domain after the @")
     try:
-        return str(Address(display_name=name, username=local, domain=domain))
-    except (ValueError, IndexError) as exc:
-        raise ConfigError(f"newsletter.{what}: not an e-mail address: {value!r}") from exc
+        return Address(display_name=name, addr_spec=addr_spec)
+    except (ValueError, IndexError) as error:  # the email package's own grammar check
+        raise AddressError(value, f"is malformed: {error}") from None
+
+
+def _header_address(value: str, what: str) -> str:
+    # Folded onto one line first: a display name may come from the site author's name.
+    try:
+        return str(parse_address(one_line(value)))
+    except AddressError as error:
+        raise ConfigError(f"newsletter.{what}: {error}") from None
 
 
 def _domain(from_addr: str) -> str:
@@ -70,13 +98,13 @@ def build_message(
     multipart/alternative with the text part first. Same inputs, same bytes."""
     if date.tzinfo is None or date.utcoffset() is None:
         raise ValueError("build_message needs an aware datetime for Date")
-    sender = _address(from_addr, "from")
+    sender = _header_address(from_addr, "from")
     subject = one_line(subject)
     msg = EmailMessage(policy=POLICY)
     msg["Subject"] = subject
     msg["From"] = sender
     if to_addr:
-        msg["To"] = _address(to_addr, "to")
+        msg["To"] = _header_address(to_addr, "to")
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = message_id(message_id_seed, sender)
     uris = []

@@ -36,8 +36,7 @@ def send_newsletter(
     or a repeated one never mail the list twice."""
     import os
 
-    from feeds.errors import ConfigError
-
+    from ...errors import ConfigError
     from ..smtp import load_recipients, send_package
 
     env = os.environ if env is None else env

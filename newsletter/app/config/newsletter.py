@@ -1,0 +1,208 @@
+"""The [newsletter] table of feedletter.toml and its subtables -> NewsletterSettings."""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from ...issue.settings import (
+    NUMBERING_SCHEMES,
+    SUBJECT_FIELDS,
+    Colors,
+    Editorial,
+    Footer,
+    NewsletterSettings,
+    SectionSpec,
+    SocialLink,
+)
+from .reader import WEB, Keys, Table
+
+_FONT_STACK = re.compile(r"[A-Za-z0-9 ,'\-]+")
+_EDITORIAL_FILES = (".md", ".txt", ".markdown")
+# A value of each kind a placeholder takes, to try a pattern before an issue needs it.
+_SAMPLE_FIELDS = {"title": "News", "month": "December 2022", "month_name": "December", "year": 2022,
+                  "key": "2022-12", "date_line": "December, 2022"}
+_NUMBERED, _UNNUMBERED = (1,), ("",)
+WEB_OR_MAIL = (*WEB, "mailto")
+
+LEAD = Keys("newsletter.lead", user_keys=True)
+EDITORIAL = Keys("newsletter.editorial", ("text", "file"), user_keys=True)
+SECTIONS = Keys("newsletter.sections", ("title", "categories", "keywords", "catch_all"))
+SOCIAL = Keys("newsletter.footer.social", user_keys=True)
+FOOTER = Keys("newsletter.footer", ("contact", "email", "archive_url", "archive_text", "copyright", "address", "note"),
+              (SOCIAL,))
+COLORS = Keys("newsletter.colors", tuple(colour.name for colour in fields(Colors)))
+FONTS = Keys("newsletter.fonts", user_keys=True)
+NEWSLETTER = Keys(
+    "newsletter",
+    ("title", "subtitle", "subject", "subject_unnumbered", "date_line", "numbering", "first_issue", "first_number",
+     "lead_categories", "section_heading", "exclude_titles", "editorial_heading", "preheader", "online_text",
+     "more_text", "unsubscribe_url", "unsubscribe_mailto", "preferences_url", "from", "to", "logo_url", "logo_width",
+     "font_family"),
+    (LEAD, EDITORIAL, SECTIONS, FOOTER, COLORS, FONTS),
+)
+
+
+def newsletter_from_table(table: Any, *, where: str, base_dir: Path) -> NewsletterSettings:
+    """A [newsletter] table on its own, as if read from the file `where`."""
+    return read_newsletter(Table({"newsletter": table}, Keys("", tables=(NEWSLETTER,)), file=where).table("newsletter"),
+                           base_dir)
+
+
+def read_newsletter(table: Table, base_dir: Path) -> NewsletterSettings:
+    d = NewsletterSettings()
+    numbering = table.choice("numbering", NUMBERING_SCHEMES, d.numbering)
+    first_issue = table.month("first_issue")
+    if first_issue is None and numbering == "continuous":
+        raise table.error("first_issue", 'missing, expected the month of issue No. 1 (such as "2020-01") '
+                                         'when numbering = "continuous"')
+    return NewsletterSettings(
+        title=table.line("title", d.title) or d.title,
+        subtitle=_pattern(table, "subtitle", d.subtitle),
+        subject=_pattern(table, "subject", d.subject, numbers=_NUMBERED),
+        subject_unnumbered=_pattern(table, "subject_unnumbered", d.subject_unnumbered, numbers=_UNNUMBERED),
+        date_line=_pattern(table, "date_line", d.date_line),
+        numbering=numbering,
+        first_issue=first_issue,
+        first_number=table.integer("first_number", d.first_number),
+        lead_categories=table.strings("lead_categories", d.lead_categories),
+        lead=_lead(table.table("lead")),
+        sections=_sections(table) if table.has("sections") else d.sections,
+        section_heading=_pattern(table, "section_heading", d.section_heading),
+        exclude_titles=table.strings("exclude_titles", d.exclude_titles),
+        editorial_heading=table.line("editorial_heading", d.editorial_heading),
+        editorial=_editorials(table.table("editorial"), base_dir),
+        preheader=table.line("preheader", d.preheader),
+        online_text=table.line("online_text", d.online_text) or d.online_text,
+        more_text=table.line("more_text", d.more_text) or d.more_text,
+        footer=_footer(table.table("footer")),
+        unsubscribe_url=table.url("unsubscribe_url"),
+        unsubscribe_mailto=table.url("unsubscribe_mailto", schemes=("mailto",)),
+        preferences_url=table.url("preferences_url", schemes=WEB_OR_MAIL),
+        from_addr=_address_line(table, "from"),
+        to_addr=_address_line(table, "to"),
+        logo_url=table.url("logo_url"),
+        logo_width=table.integer("logo_width", d.logo_width, low=16, high=600, unit="pixels"),
+        colors=_colors(table.table("colors")),
+        font_family=_font_family(table, d.font_family),
+        fonts=_fonts(table.table("fonts")),
+    )
+
+
+def _pattern(table: Table, key: str, default: str, *, numbers: tuple[Any, ...] = (1, "")) -> str:
+    """Text with {placeholders}; tried with sample values so that an issue never fails on it."""
+    value = table.line(key, default)
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(value) if name is not None]
+    except ValueError as error:
+        raise table.must(key, "text with {placeholders}", value, shown=f"{value!r} ({error})") from None
+    for name in names:
+        if name not in SUBJECT_FIELDS:
+            allowed = ", ".join("{" + field + "}" for field in SUBJECT_FIELDS)
+            raise table.error(key, f"unknown placeholder {{{name}}}, expected one of {allowed}")
+    for number in numbers:
+        try:
+            value.format(**_SAMPLE_FIELDS, number=number)
+        except (ValueError, TypeError) as error:  # a format spec that does not fit, such as {title:d}
+            raise table.must(key, "text with {placeholders}", value, shown=f"{value!r} ({error})") from None
+    return value
+
+
+def _address_line(table: Table, key: str) -> str:
+    """A From or To header: one line, "" when unset."""
+    value = table.line(key, "")
+    if value:
+        table.check_address(key, value)
+    return value
+
+
+def _font_family(table: Table, default: str) -> str:
+    value = table.line("font_family", default)
+    if not _FONT_STACK.fullmatch(value):
+        raise table.must("font_family", "font names, commas, spaces and single quotes only", value)
+    return value
+
+
+def _fonts(fonts: Table) -> tuple[tuple[str, str], ...]:
+    """(font name, https URL of its CSS), in file order."""
+    return tuple((name, fonts.url(name, schemes=("https",), required="the https:// URL of a CSS file"))
+                 for name in fonts.names())
+
+
+def _lead(lead: Table) -> tuple[tuple[str, str], ...]:
+    """(month, item title or id), by month."""
+    return tuple(sorted((lead.month_key(month), lead.line(month, "")) for month in lead.names()))
+
+
+def _editorials(editorials: Table, base_dir: Path) -> tuple[tuple[str, Editorial], ...]:
+    found = [(editorials.month_key(month), _editorial(editorials, month, base_dir)) for month in editorials.names()]
+    return tuple(sorted(found, key=lambda pair: pair[0]))
+
+
+def _editorial(editorials: Table, month: str, base_dir: Path) -> Editorial:
+    """Inline text, a path to a .md/.txt file, or a table with exactly one of text and file."""
+    value = editorials.data[month]
+    if isinstance(value, dict):
+        entry = editorials.entry(month)
+        if entry.has("text") == entry.has("file"):
+            raise entry.error(None, "holds both text and file or neither, expected exactly one of them")
+        if entry.has("text"):
+            return Editorial(text=entry.text("text", "").strip())
+        return Editorial(path=base_dir / entry.text("file", ""))
+    if not isinstance(value, str):
+        raise editorials.must(month, "text, the path of a .md/.txt file, or a table with text or file", value)
+    stripped = value.strip()
+    if "\n" not in stripped and stripped.lower().endswith(_EDITORIAL_FILES):
+        return Editorial(path=base_dir / stripped)
+    return Editorial(text=stripped)
+
+
+def _sections(table: Table) -> tuple[SectionSpec, ...]:
+    specs = tuple(_section(entry) for entry in table.tables("sections", named_by="title", non_empty=True))
+    catch_alls = sum(spec.catch_all for spec in specs)
+    if catch_alls > 1:
+        raise table.error("sections", f"{catch_alls} sections have catch_all = true, expected only one")
+    return specs
+
+
+def _section(entry: Table) -> SectionSpec:
+    title = entry.line("title", "")
+    if not title:
+        raise entry.error("title", "missing, expected the heading of the section")
+    return SectionSpec(
+        title=title,
+        categories=entry.strings("categories", ()),
+        keywords=entry.strings("keywords", ()),
+        catch_all=entry.flag("catch_all", False),
+    )
+
+
+def _footer(footer: Table) -> Footer:
+    d = Footer()
+    email = footer.line("email", "")
+    if email.lower().startswith("mailto:"):
+        email = email[len("mailto:"):]
+    return Footer(
+        contact=footer.line("contact", d.contact),
+        email=footer.check_address("email", email, bare=True) if email else "",
+        archive_url=footer.url("archive_url"),
+        archive_text=footer.line("archive_text", d.archive_text) or d.archive_text,
+        copyright=footer.line("copyright", d.copyright),
+        address=footer.line("address", d.address),
+        social=_social(footer.table("social")),
+        note=footer.line("note", d.note),
+    )
+
+
+def _social(social: Table) -> tuple[SocialLink, ...]:
+    """(network name, link), in file order."""
+    return tuple(SocialLink(" ".join(name.split()), social.url(name, schemes=WEB_OR_MAIL, required="a link"))
+                 for name in social.names())
+
+
+def _colors(colors: Table) -> Colors:
+    d = Colors()
+    return Colors(**{key: colors.colour(key, getattr(d, key)) for key in COLORS.keys})

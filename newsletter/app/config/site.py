@@ -1,0 +1,72 @@
+"""The [site], [paths] and [feeds] tables of feedletter.toml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from feeds.model import Author, FeedMeta
+
+from .reader import Keys, Table
+
+AUTHOR = Keys("site.author", ("name", "email"))
+SITE = Keys("site", ("title", "subtitle", "base_url", "language", "timezone", "tag_authority"), (AUTHOR,))
+PATHS = Keys("paths", ("archive", "output", "outbox", "templates"))
+FEEDS = Keys("feeds", ("items", "digest_months", "lock_wait"))
+
+
+@dataclass(frozen=True, slots=True)
+class Paths:
+    archive: Path
+    output: Path
+    outbox: Path
+    templates: Path | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedLimits:
+    items_per_feed: int
+    digest_months: int
+    lock_wait: float
+
+
+def read_site(site: Table) -> tuple[FeedMeta, ZoneInfo]:
+    title = site.text("title", "News")
+    base_url = site.url("base_url", required="the absolute http(s) URL where the output is published")
+    author = site.table("author")
+    meta = FeedMeta(
+        title=title,
+        subtitle=site.text("subtitle", None),
+        base_url=base_url.rstrip("/") + "/",
+        language=site.text("language", "en"),
+        author=Author(name=author.text("name", title), email=author.address("email", bare=True)),
+        id_authority=site.text("tag_authority", "") or f"{urlsplit(base_url).hostname},2000",
+    )
+    return meta, _timezone(site)
+
+
+def _timezone(site: Table) -> ZoneInfo:
+    name = site.text("timezone", "UTC")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory such as "Europe"
+        raise site.error("timezone", f"unknown timezone {name!r}, expected a name such as 'Europe/Zurich'") from None
+
+
+def read_paths(paths: Table, base: Path) -> Paths:
+    return Paths(
+        archive=paths.path("archive", "feedletter.db", base=base),
+        output=paths.path("output", "public", base=base),
+        outbox=paths.path("outbox", "outbox", base=base),
+        templates=paths.path("templates", "", base=base) if paths.has("templates") else None,
+    )
+
+
+def read_feeds(feeds: Table) -> FeedLimits:
+    return FeedLimits(
+        items_per_feed=feeds.integer("items", 50, low=1),
+        digest_months=feeds.integer("digest_months", 24, low=1),
+        lock_wait=feeds.number("lock_wait", 60.0, unit="seconds"),
+    )

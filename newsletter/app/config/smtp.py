@@ -1,0 +1,47 @@
+"""The [smtp] table of feedletter.toml -> SmtpSettings. The login never comes from the file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .reader import Keys, Table
+
+SECURITY = ("starttls", "tls", "none")
+DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+_SECRET = ("does not belong in the config file, expected FEEDLETTER_SMTP_USER and FEEDLETTER_SMTP_PASSWORD "
+           "in the environment")
+
+SMTP = Keys(
+    "smtp",
+    ("host", "port", "security", "from", "recipients", "recipients_file", "timeout"),
+    misplaced=tuple((secret, _SECRET) for secret in ("password", "user", "username")),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: str = "starttls"  # starttls | tls | none
+    sender: str | None = None  # envelope sender; default: the message's From
+    recipients: tuple[str, ...] = ()
+    recipients_file: Path | None = None
+    timeout: float = 30.0
+
+
+def read_smtp(smtp: Table, base: Path) -> SmtpSettings:
+    host = smtp.filled("host", required='the name of the mail server, such as "smtp.example.org"')
+    assert host is not None  # `required` raised otherwise
+    security = smtp.choice("security", SECURITY, "starttls")
+    recipients_file = smtp.filled("recipients_file")
+    return SmtpSettings(
+        host=host,
+        port=smtp.integer("port", DEFAULT_PORTS[security], low=1, high=65535),
+        security=security,
+        sender=smtp.address("from", blank=False),
+        recipients=smtp.addresses("recipients"),
+        recipients_file=smtp.resolve("recipients_file", recipients_file, base) if recipients_file else None,
+        timeout=smtp.number("timeout", 30.0, positive=True, unit="seconds"),
+    )
+
