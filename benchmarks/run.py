@@ -176,8 +176,8 @@ def extra_listing(workdir: Path, number: int) -> Path:
 
 def measure_size(n: int, workdir: Path, *, seed: int, log: Callable[[str], None]) -> Figures:
     from feeds.sources.listing import parse_listing
-    from newsletter.app.usecases.ingest import ingest
     from newsletter.app.config import load_settings
+    from newsletter.app.usecases.ingest import ingest
 
     fig = Figures(n)
     config = scratch_site(workdir)
@@ -325,7 +325,7 @@ def newsletter_floor(fig: Figures, settings) -> None:
         return pages.issue_package(month, letter, settings.meta, env, now=NOW)
 
     def web_copy():
-        return pages.issue_page(month, letter, settings.meta, env)
+        return pages.issue_page(month, letter, settings.meta, env).html
 
     mjml = package()[f"{month.key}.mjml"].decode("utf-8")  # also compiles the templates once
     floor_s = best_of(lambda: mjml2html(mjml, disable_comments=True, fonts={}))
@@ -459,8 +459,8 @@ def profile(workdir: Path, fig: Figures, lines: int, everything: bool) -> str:
         import pyinstrument
     except ImportError:
         return "profile: pyinstrument is not installed; run: .venv/bin/pip install pyinstrument"
-    from newsletter.app.usecases.ingest import ingest
     from newsletter.app.config import load_settings
+    from newsletter.app.usecases.ingest import ingest
 
     config = workdir / "feedletter.toml"
     settings = load_settings(config)

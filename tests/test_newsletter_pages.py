@@ -10,6 +10,7 @@ import feedparser
 import lxml.html
 import pytest
 
+from newsletter.app.config.newsletter import newsletter_from_table
 from newsletter.issue.pages import issue_package
 from newsletter.issue.render import make_environment
 from tests.feed_samples import BASE, build_files, sample_site
@@ -73,9 +74,8 @@ def test_issue_package_for_the_outbox() -> None:
 def test_default_from_is_the_site_author_and_empty_month_gives_nothing() -> None:
     from pathlib import Path
 
-    from newsletter.issue.settings import NewsletterSettings
 
-    s = NewsletterSettings.from_table({}, where="feedletter.toml", base_dir=Path("."))
+    s = newsletter_from_table({}, where="feedletter.toml", base_dir=Path("."))
     package = issue_package(december_2022(), s, META, make_environment(None), now=NOW)
     msg = email.message_from_bytes(package["2022-12.eml"], policy=email.policy.default)
     sender = msg["From"].addresses[0]

@@ -253,7 +253,7 @@ class Journal:
     def runs(self, *, limit: int = 20) -> list[RunRecord]:
         """The latest runs, newest first."""
         rows = self._db.execute(f"SELECT {RunRecord.COLUMNS} FROM runs ORDER BY rowid DESC LIMIT ?", (limit,))
-        return [RunRecord(*row[:8], bool(row[8]), *row[9:]) for row in rows]
+        return [_run_record(*row) for row in rows]
 
     def problems_remembered(self) -> list[tuple[str, int, str | None, str]]:
         """(source, line, message, first seen) of the problems `run` has reported."""
@@ -275,6 +275,10 @@ class Journal:
                 sorted((p, v) for p, v in state.items() if old.get(p) != v),
             )
 
+
+
+def _run_record(command, started, finished, added, edited, written, removed, failed, ok, exit_code, error) -> RunRecord:
+    return RunRecord(command, started, finished, added, edited, written, removed, failed, bool(ok), exit_code, error)
 
 
 def _version_before_schema(tables: set[str]) -> int:
@@ -317,16 +321,17 @@ def summarise(command: str, result, started: str, finished: str) -> RunRecord:
     """A use case's report (IngestOutcome, BuildReport or RunReport) as a RunRecord."""
     ingest = getattr(result, "ingest", None) or getattr(result, "report", None)
     built = getattr(result, "build", None) or (result if hasattr(result, "written") else None)
-    failed = [source.name for source in getattr(result, "failed", ())]
+    failure = getattr(result, "failure", None)
     return RunRecord(
         command, started, finished,
         added=len(ingest.added) if ingest else 0,
         edited=len(ingest.edited) if ingest else 0,
         written=len(built.written) if built else 0,
         removed=len(built.removed) if built else 0,
-        failed=", ".join(failed) or None,
-        ok=not failed,
-        exit_code=1 if failed else 0,
+        failed=", ".join(failure.names) if failure else None,
+        ok=failure is None,
+        exit_code=failure.exit_code if failure else 0,
+        error=str(failure) if failure else None,
     )
 
 

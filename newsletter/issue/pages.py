@@ -3,6 +3,7 @@ and the e-mail package of one issue for the outbox. Writing them is the caller's
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import formataddr
 from urllib.parse import urlsplit
@@ -37,16 +38,21 @@ def _context(issue: Issue, settings: NewsletterSettings, meta: FeedMeta, *, web_
     )
 
 
-def issue_page(
-    month: Month, settings: NewsletterSettings, meta: FeedMeta, env: jinja2.Environment
-) -> tuple[bytes, dict] | None:
-    """The web copy of a month's issue and its entry for the index; None when the
-    month has nothing to show (only the newsletter's own listing item)."""
+@dataclass(frozen=True, slots=True)
+class WebCopy:
+    html: bytes  # the page, or b"" when the month has nothing to show
+    entry: dict | None  # its entry in the archive of issues
+    warnings: tuple[str, ...] = ()  # what planning the issue found (see plan_issue)
+
+
+def issue_page(month: Month, settings: NewsletterSettings, meta: FeedMeta, env: jinja2.Environment) -> WebCopy:
+    """The web copy of a month's issue and its entry for the index; an empty one when
+    the month has nothing to show (only the newsletter's own listing item)."""
     issue = plan_issue(month, settings)
     if issue.is_empty:
-        return None
+        return WebCopy(b"", None, issue.warnings)
     rendered = render_issue(env, _context(issue, settings, meta, web_copy=True), text=False)
-    return rendered.html.encode("utf-8"), index_entry(issue, issue_url(meta, issue.key))
+    return WebCopy(rendered.html.encode("utf-8"), index_entry(issue, issue_url(meta, issue.key)), issue.warnings)
 
 
 def index_page(

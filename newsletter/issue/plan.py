@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from feeds.identity import category_key, normalise_title
@@ -11,7 +12,7 @@ from feeds.model import Item, Month
 from feeds.sanitise import normalise_space
 from feeds.site_paths import slugify
 
-from .settings import NewsletterSettings, SectionSpec, month_parts
+from .settings import DEFAULT_SECTIONS, NewsletterSettings, SectionSpec, month_parts
 
 MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June",
@@ -57,7 +58,7 @@ def issue_number(settings: NewsletterSettings, year: int, month: int) -> int | N
         return None
     first = month_parts(settings.first_issue) if settings.first_issue else None
     if settings.numbering == "continuous":
-        assert first is not None  # validated by from_table
+        assert first is not None  # the config reader requires first_issue for continuous numbering
         offset = (year * 12 + month) - (first[0] * 12 + first[1])
         return settings.first_number + offset if offset >= 0 else None
     # yearly: restart every January; in the first year count from the first issue
@@ -115,6 +116,29 @@ def section_index(item: Item, specs: tuple[SectionSpec, ...]) -> int | None:
         if spec.catch_all:
             return index
     return None
+
+
+def settings_warnings(settings: NewsletterSettings, categories: Iterable[str], months: Iterable[str]) -> list[str]:
+    """What in the [newsletter] settings names nothing in the archive: a lead or an
+    editorial for a month with no items, and, in sections the user configured, a
+    category no stored item has or a section no item can reach. `categories` are the
+    archive's category keys, `months` its YYYY-MM keys with items."""
+    found: list[str] = []
+    with_items = set(months)
+    for table, keys in (("newsletter.lead", settings.lead), ("newsletter.editorial", settings.editorial)):
+        found += [f"[{table}] {key}: no item is dated in {key}; it names nothing" for key, _ in keys
+                  if key not in with_items]
+    if settings.sections == DEFAULT_SECTIONS:
+        return found
+    stored = set(categories)
+    by_category, keywords = _section_keys(settings.sections)
+    for index, spec in enumerate(settings.sections):
+        found += [f"[[newsletter.sections]] {spec.title!r}: no stored item has the category {category!r}"
+                  for category in spec.categories if category_key(category) not in stored]
+        if index not in by_category.values() and not any(keywords[index]) and not spec.catch_all:
+            found.append(f"[[newsletter.sections]] {spec.title!r}: no item can reach this section "
+                         "(its categories are taken by an earlier section, and it has no keywords)")
+    return found
 
 
 def _find_named(items: tuple[Item, ...], wanted: str) -> Item | None:

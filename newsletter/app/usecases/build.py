@@ -45,6 +45,7 @@ class BuildReport:
     rendered_months: int = 0
     written: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # settings that name nothing, items no section takes
 
 
 def site_fingerprint(settings: Settings) -> str:
@@ -67,7 +68,7 @@ def build_site(settings: Settings, archive: Archive, *, today: date, dry_run: bo
     """Bring the output directory up to date with the archive (caller holds the lock).
     `dry_run`: report what would be written and removed, and write nothing."""
     from ...issue.pages import index_page, issue_page, issue_url
-    from ...issue.plan import is_excluded
+    from ...issue.plan import is_excluded, settings_warnings
     from ...issue.render import make_environment
 
     output = Output(settings.output, dry_run=dry_run)
@@ -105,15 +106,19 @@ def build_site(settings: Settings, archive: Archive, *, today: date, dry_run: bo
     new_states = {key: value for key, value in previous.items() if key in fingerprints}
     labels = archive.categories()
     written: list[str] = []
+    warnings: list[str] = []
+    if state.get("site") != site:  # told once, after each change of the config
+        warnings += settings_warnings(settings.newsletter, labels, fingerprints)
     for batch in _batches(dirty, MONTHS_PER_BATCH):
         months = group_by_month(archive.items_in_months(batch, until=today), labels)
         files: dict[str, bytes] = archive_files(months, meta, neighbours, link_for=link_for)
         for month in months:
             page = issue_page(month, settings.newsletter, meta, environment)
+            warnings += page.warnings
             names = [archive_path(month.key)] if month.key in neighbours else []
             entries.pop(month.key, None)
-            if page:
-                files[issue_path(month.key)], entries[month.key] = page
+            if page.entry is not None:
+                files[issue_path(month.key)], entries[month.key] = page.html, page.entry
                 names.append(issue_path(month.key))
             new_states[month.key] = {"state": month_state(month.key), "files": names, "entry": entries.get(month.key)}
         written += output.write_all(files)
@@ -145,7 +150,7 @@ def build_site(settings: Settings, archive: Archive, *, today: date, dry_run: bo
             {"site": site, **{f"month:{key}": json.dumps(value, sort_keys=True) for key, value in new_states.items()}}
         )
     total = sum(visible for visible, _rev in fingerprints.values())
-    return BuildReport(total, len(fingerprints), len(dirty), tuple(sorted(written)), tuple(removed))
+    return BuildReport(total, len(fingerprints), len(dirty), tuple(sorted(written)), tuple(removed), tuple(warnings))
 
 
 def _month_states(state: dict[str, str]) -> dict[str, dict]:

@@ -22,6 +22,7 @@ class PackageReport:
     month: str
     written: tuple[str, ...] = ()
     files: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # what planning the issue found: a lead that names nothing, ...
 
 def newsletter_package(settings: Settings, *, now: datetime, month: str | None) -> PackageReport:
     """Write one month's e-mail package (html, text, .eml) into the outbox.
@@ -31,6 +32,7 @@ def newsletter_package(settings: Settings, *, now: datetime, month: str | None) 
     from feeds.months import group_by_month
 
     from ...issue.pages import issue_package
+    from ...issue.plan import plan_issue
     from ...issue.render import make_environment
 
     key = month or last_complete_month(now, settings)
@@ -48,4 +50,5 @@ def newsletter_package(settings: Settings, *, now: datetime, month: str | None) 
             raise FeedletterError(f"{key}: no items to send for this month")
         return PackageReport(key)
     written = Output(settings.outbox).write_all(package)
-    return PackageReport(key, tuple(written), tuple(sorted(package)))
+    warnings = plan_issue(months[0], settings.newsletter).warnings
+    return PackageReport(key, tuple(written), tuple(sorted(package)), warnings)

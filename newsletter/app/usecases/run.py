@@ -11,6 +11,7 @@ from feeds.archive import IngestReport
 from feeds.errors import FeedletterError, SourceError
 from feeds.model import ParseResult, Problem
 
+from ...errors import SourcesFailed
 from ..config import Settings
 from ..journal import Journal, SourceOutcome, recorded
 from .access import changed_titles, writing_archive
@@ -31,12 +32,18 @@ class SourceReport:
 class RunReport:
     sources: tuple[SourceReport, ...]
     ingest: IngestReport
-    build: BuildReport  # newsletter.build.BuildReport
+    build: BuildReport
     titles: dict[str, str] = field(default_factory=dict)  # --dry-run: id -> title of new and edited items
 
     @property
     def failed(self) -> tuple[SourceReport, ...]:
         return tuple(report for report in self.sources if report.error is not None)
+
+    @property
+    def failure(self) -> SourcesFailed | None:
+        """The run's error when sources failed: what the journal records and the exit status."""
+        return SourcesFailed([report.name for report in self.failed]) if self.failed else None
+
 
 def _content_tag(data: bytes) -> str:
     import hashlib
@@ -90,6 +97,7 @@ def run(
         journal = Journal(archive)
         states = journal.source_states()
         for source in settings.sources:
+            message: str | None
             try:
                 outcome, result = _read_source(source, states.get(source.name), agent=agent)
             except FeedletterError as error:
