@@ -119,6 +119,8 @@ class Database:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """All or nothing: BEGIN IMMEDIATE takes the write lock up front. Inside a
         rehearsal it is a savepoint, undone with the rehearsal."""
+        commit: tuple[str, ...]
+        rollback: tuple[str, ...]
         if self._rehearsal:
             begin, commit, rollback = "SAVEPOINT step", ("RELEASE step",), ("ROLLBACK TO step", "RELEASE step")
         else:
@@ -162,11 +164,14 @@ class Database:
     def backup(self, target: Path) -> None:
         """Copy the archive to `target` with SQLite's online backup: the last committed
         state, consistent even while another connection is writing."""
-        destination = sqlite3.connect(target)
         try:
-            self.connection.backup(destination)
-        finally:
-            destination.close()
+            destination = sqlite3.connect(target)
+            try:
+                self.connection.backup(destination)
+            finally:
+                destination.close()
+        except sqlite3.DatabaseError as error:
+            raise ArchiveError(f"{target}: cannot write the backup ({error})") from None
 
     def integrity_check(self) -> list[str]:
         """SQLite's own check of the file: ['ok'] when sound."""

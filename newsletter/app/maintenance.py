@@ -220,6 +220,7 @@ def backup(settings: Settings, target: Path, *, force: bool = False) -> list[str
         raise UsageError(f"{target}: is the archive itself")
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)  # "backups/$(date +%F).db" on the first day
         with Archive.open(settings.archive, create=False) as archive:
             archive.database.backup(temporary)
         with Archive.open(temporary, create=False) as copy:
