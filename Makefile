@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 EXAMPLE := examples/ilo-coop
 FEEDLETTER := $(BIN)/feedletter --config $(EXAMPLE)/feedletter.toml
 
-.PHONY: demo test install bench clean
+.PHONY: demo test lint install bench clean
 
 $(BIN)/feedletter: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,12 @@ demo: install
 	@echo "Done. Open public/index.html, subscribe to public/feeds/items.atom;"
 	@echo "the archive is $(EXAMPLE)/feedletter.db."
 
-test: install
+test: install lint
 	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check feeds newsletter tests
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python benchmarks/run.py

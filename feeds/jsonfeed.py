@@ -24,7 +24,7 @@ def _author(meta: FeedMeta) -> dict:
 
 
 def _item(entry: Entry) -> dict:
-    item = {"id": entry.id}  # a string, as 1.1 requires; the same id as Atom and RSS
+    item: dict[str, object] = {"id": entry.id}  # a string, as 1.1 requires; the same id as Atom and RSS
     if entry.link:
         item["url"] = entry.link
     item["title"] = entry.title
@@ -37,7 +37,7 @@ def _item(entry: Entry) -> dict:
 
 
 def json_feed(doc: FeedDoc, meta: FeedMeta) -> dict:
-    feed = {
+    feed: dict[str, object] = {
         "version": VERSION,
         "title": doc.title,
         "home_page_url": doc.home_url,

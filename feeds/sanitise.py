@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields, replace
+from typing import Any
 
 from .model import ParsedItem, ParseResult, Problem
 
@@ -48,7 +49,7 @@ def strip_lines(lines: list[str], *, source: str) -> tuple[list[str], list[Probl
 
 def clean_item(item: ParsedItem) -> tuple[ParsedItem, list[str]]:
     """The item with forbidden characters removed from every text field, and what went."""
-    changes: dict[str, str] = {}
+    changes: dict[str, Any] = {}
     found: list[str] = []
     for field in fields(item):
         value = getattr(item, field.name)

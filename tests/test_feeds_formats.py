@@ -198,7 +198,7 @@ def test_archive_documents_follow_rfc5005(files):
     assert "prev-archive" not in oldest_links and "next-archive" in oldest_links
     subscription = etree.fromstring(files["feeds/items.atom"])
     assert subscription.find(f"{FH}archive") is None
-    prev = [l.get("href") for l in subscription.findall(f"{ATOM}link") if l.get("rel") == "prev-archive"]
+    prev = [link.get("href") for link in subscription.findall(f"{ATOM}link") if link.get("rel") == "prev-archive"]
     assert prev == [BASE + "feeds/archive/items-2023-01.atom"]
 
 

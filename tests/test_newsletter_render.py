@@ -9,8 +9,8 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from feeds.errors import RenderError
 from feeds.site_paths import item_anchor
+from newsletter.errors import RenderError
 from newsletter.issue.context import issue_context
 from newsletter.issue.plan import plan_issue
 from newsletter.issue.render import RenderedIssue, make_environment, render_issue

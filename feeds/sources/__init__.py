@@ -111,22 +111,22 @@ def _parse(kind: str, data: bytes, *, source: str, base_url: str | None, options
     if kind == "auto":
         kind = detect_kind(data, options.get("name") or source)
     if kind == "listing":
-        from .listing import parse
+        from . import listing
 
-        return parse(data, source=source, charset=options.get("charset"))
+        return listing.parse(data, source=source, charset=options.get("charset"))
     if kind == "html":
-        from .html import parse
+        from . import html
 
-        return parse(data, source=source, base_url=base_url, selectors=options.get("selectors"),
-                     charset=options.get("charset"))
+        return html.parse(data, source=source, base_url=base_url, selectors=options.get("selectors"),
+                          charset=options.get("charset"))
     if kind == "feed":
-        from .feed import parse
+        from . import feed
 
-        return parse(data, source=source, base_url=base_url)
+        return feed.parse(data, source=source, base_url=base_url)
     if kind == "items":
-        from .items import parse
+        from . import items
 
-        return parse(data, source=source, name=options.get("name") or source, format=options.get("format"))
+        return items.parse(data, source=source, name=options.get("name") or source, format=options.get("format"))
     raise ValueError(f"unknown source kind {kind!r}; expected one of {', '.join(KINDS)} or auto")
 
 

@@ -69,7 +69,7 @@ def _check_archive_chain(files: Mapping[str, bytes]) -> Iterable[Finding]:
             root = etree.fromstring(files[path], etree.XMLParser(resolve_entities=False, no_network=True))
         except etree.XMLSyntaxError:
             continue  # reported by check_atom
-        self_href = next((l.get("href") for l in root.findall(f"{ATOM}link") if l.get("rel") == "self"), "")
+        self_href = next((link.get("href") for link in root.findall(f"{ATOM}link") if link.get("rel") == "self"), "")
         base = self_href[: -len(path)] if self_href.endswith("/" + path) else None
         for link in root.findall(f"{ATOM}link"):
             href = link.get("href") or ""

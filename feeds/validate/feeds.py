@@ -62,8 +62,8 @@ def check_atom(path: str, data: bytes, *, now: datetime) -> list[Finding]:
             report.error(f"author uri is not an absolute URL: {uri.text!r}")
 
     feed_has_author = root.find(f"{ATOM}author") is not None
-    ids = Counter()
-    updated_values = Counter()
+    ids: Counter[str] = Counter()
+    updated_values: Counter[str] = Counter()
     newest = None
     for number, entry in enumerate(entries, start=1):
         entry_id = entry.findtext(f"{ATOM}id")
@@ -107,7 +107,7 @@ def check_atom(path: str, data: bytes, *, now: datetime) -> list[Finding]:
 
 
 def _atom_links(links, what: str, report: Report) -> None:
-    seen = Counter()
+    seen: Counter[tuple[str, str]] = Counter()
     for link in links:
         href, rel = link.get("href"), link.get("rel", "alternate")
         if not is_absolute(href):
@@ -154,7 +154,7 @@ def check_rss(path: str, data: bytes, *, now: datetime) -> list[Finding]:
     for name in ("pubDate", "lastBuildDate"):
         if channel.find(name) is not None:
             date822(channel.findtext(name), f"channel {name}", now, report)
-    guids = Counter()
+    guids: Counter[str] = Counter()
     for number, item in enumerate(channel.findall("item"), start=1):
         guid = item.find("guid")
         what = f"item {guid.text if guid is not None else number}"
@@ -207,7 +207,7 @@ def check_json_feed(path: str, data: bytes, *, now: datetime) -> list[Finding]:
     if not isinstance(items, list):
         report.error("items missing or not a list")
         return report.findings
-    ids = Counter()
+    ids: Counter[str] = Counter()
     for number, item in enumerate(items, start=1):
         if not isinstance(item, dict):
             report.error(f"item {number}: not an object")

@@ -73,7 +73,7 @@ def date822(value: str | None, what: str, now: datetime, report: Report) -> date
         moment = parsedate_to_datetime(text) if match else None
     except (TypeError, ValueError):
         moment = None
-    if moment is None:
+    if moment is None or match is None:
         report.error(f"{what}: InvalidRFC2822Date: not an RFC 822 date-time: {value!r}")
         return None
     if len(match.group(3)) != 4:

@@ -7,6 +7,7 @@ shows as text. Every link is absolute.
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from feeds.dates import MONTH_NAMES
@@ -125,7 +126,7 @@ def issue_context(
     base = meta.base_url
     fields = pattern_fields(settings, issue.year, issue.month, issue.number)
     lead = item_context(issue.lead, web_url=web_url, base_url=base) if issue.lead else None
-    sections = [
+    sections: list[dict[str, Any]] = [
         {
             "title": section.title,
             "anchor": f"section-{section.key}",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jinja2
 
-from feeds.errors import RenderError
+from ..errors import RenderError
 
 ISSUE_MJML = "newsletter/issue.mjml.j2"
 ISSUE_TEXT = "newsletter/issue.txt.j2"
