@@ -11,8 +11,7 @@ from feeds.archive import Archive
 from feeds.sources.listing import parse_listing
 from newsletter.app.config import load_settings
 from newsletter.app.usecases.build import build_site
-
-from .conftest import NOW, SAMPLES
+from tests.conftest import NOW, SAMPLES
 
 TODAY = date(2023, 2, 1)  # the run date of NOW in Europe/Zurich
 AUTHORITY = "coop-news.example.org,2026"

@@ -19,8 +19,7 @@ import click
 import pytest
 
 from newsletter.app.cli import cli
-
-from .conftest import ROOT, run_cli
+from tests.conftest import ROOT, run_cli
 
 README = ROOT / "README.md"
 SAMPLE_SITE = ROOT / "examples" / "ilo-coop"

@@ -11,8 +11,8 @@ import shutil
 
 import pytest
 
-from .conftest import GOLDEN, ROOT, run_cli
-from .feed_samples import output_tree
+from tests.conftest import GOLDEN, ROOT, run_cli
+from tests.feed_samples import output_tree
 
 EXAMPLE = ROOT / "examples" / "ilo-coop"
 GOLDEN_SITE = GOLDEN / "site"

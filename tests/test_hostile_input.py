@@ -25,9 +25,8 @@ from lxml import etree, html
 
 from feeds.errors import OutputError
 from feeds.output import Output
-
-from .conftest import SAMPLES
-from .conftest import run_cli as run
+from tests.conftest import SAMPLES
+from tests.conftest import run_cli as run
 
 NOW = "2023-02-01T09:00:00+00:00"
 FEEDLETTER = Path(sys.executable).with_name("feedletter")

@@ -24,7 +24,7 @@ import pytest
 from feeds.model import ParsedItem, ParseResult
 from feeds.sources import parse_source
 
-CASES = Path(__file__).resolve().parent / "cases"
+CASES = Path(__file__).resolve().parents[2] / "cases"
 EXPECTED = ".expected.json"
 # folder -> (the kind parse_source is asked for, the input file extensions of that folder)
 FOLDERS: dict[str, tuple[str, tuple[str, ...]]] = {

@@ -12,10 +12,9 @@ from feeds.archive import Archive
 from feeds.archive.db import MIGRATIONS as ITEM_MIGRATIONS
 from newsletter.app.journal import MIGRATIONS as JOURNAL_MIGRATIONS
 from newsletter.app.journal import Journal
+from tests.conftest import run_cli
 
-from .conftest import run_cli
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 RELEASE_0_1 = FIXTURES / "archive-0.1.0.db"  # made by feedletter 0.1.0: run, hide, recategorise, build, a send
 TABLES = ("meta", "items", "item_keys", "sources", "problems_seen", "sends", "runs", "build_state")
 

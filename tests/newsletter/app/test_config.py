@@ -18,7 +18,7 @@ from newsletter.issue.settings import (
     load_editorial,
 )
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[3] / "README.md"
 
 
 def settings(table: dict, base_dir: Path = Path("/nonexistent")) -> NewsletterSettings:

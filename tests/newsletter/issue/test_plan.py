@@ -10,7 +10,7 @@ import pytest
 from newsletter.app.config.newsletter import newsletter_from_table
 from newsletter.issue.plan import issue_number, plan_issue
 from newsletter.issue.settings import NewsletterSettings
-from tests.test_newsletter_data import december_2022, ilo_settings, make_item, month_of
+from tests.newsletter.issue.samples import december_2022, ilo_settings, make_item, month_of
 
 
 def settings(**table) -> NewsletterSettings:

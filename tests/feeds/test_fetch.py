@@ -9,9 +9,8 @@ import pytest
 
 from feeds.errors import SourceError
 from feeds.fetch import Validators, fetch
-
-from .http_fixture import Server, conditional
-from .source_samples import ATOM
+from tests.http_fixture import Server, conditional
+from tests.source_samples import ATOM
 
 AGENT = "feedletter/0.1.0 (+https://coop-news.example.org/)"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, SAMPLES
-from .conftest import run_cli as run
+from tests.conftest import ROOT, SAMPLES
+from tests.conftest import run_cli as run
 
 
 def files_and_mtimes(root: Path) -> dict[str, tuple[bytes, int]]:

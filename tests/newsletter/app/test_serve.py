@@ -14,8 +14,7 @@ import pytest
 
 from feeds.output import Output
 from newsletter.app.serve import make_server
-
-from .feed_samples import build_files, sample_site
+from tests.feed_samples import build_files, sample_site
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,7 @@ from feeds.archive.db import MIGRATIONS
 from newsletter.app.cli import main
 from newsletter.app.journal import Journal
 from newsletter.app.tables import items_table
-
-from .conftest import SAMPLES
+from tests.conftest import SAMPLES
 
 NOW = "2023-02-01T09:00:00+00:00"
 LATER = "2023-02-02T09:00:00+00:00"

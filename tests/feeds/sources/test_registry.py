@@ -9,8 +9,7 @@ import pytest
 
 from feeds.sources import apply_defaults, detect_kind, parse_source
 from feeds.sources.html import html_to_text
-
-from .source_samples import (
+from tests.source_samples import (
     ATOM,
     HTML_PAGE,
     HTML_SELECTORS,

@@ -12,7 +12,7 @@ import pytest
 from newsletter.issue.context import issue_context
 from newsletter.issue.plan import plan_issue
 from newsletter.issue.render import make_environment, render_issue
-from tests.test_newsletter_data import META, big_month, december_2022, ilo_settings
+from tests.newsletter.issue.samples import META, big_month, december_2022, ilo_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",

@@ -11,8 +11,7 @@ from newsletter.app.config import load_settings
 from newsletter.app.journal import Journal
 from newsletter.app.usecases.build import build
 from newsletter.app.usecases.ingest import ingest
-
-from .conftest import NOW, SAMPLES
+from tests.conftest import NOW, SAMPLES
 
 
 def tree(root: Path) -> dict[str, bytes]:

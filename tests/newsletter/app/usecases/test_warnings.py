@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from .conftest import ROOT, run_cli
+from tests.conftest import ROOT, run_cli
 
 SETTINGS = """
 [newsletter.lead]

@@ -12,9 +12,8 @@ import pytest
 from newsletter.app.config.smtp import SmtpSettings
 from newsletter.app.smtp import load_recipients, send_package
 from newsletter.errors import ConfigError, SendError
-
-from .conftest import cli_status as cli
-from .source_samples import LISTING
+from tests.conftest import cli_status as cli
+from tests.source_samples import LISTING
 
 
 class Recorder:

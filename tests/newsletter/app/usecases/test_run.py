@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from feeds.output import run_lock
-
-from .conftest import cli_status as cli
-from .http_fixture import Server, conditional
-from .source_samples import ATOM, HTML_PAGE, ITEMS_TOML, JSON_FEED, LISTING, RSS2
+from tests.conftest import cli_status as cli
+from tests.http_fixture import Server, conditional
+from tests.source_samples import ATOM, HTML_PAGE, ITEMS_TOML, JSON_FEED, LISTING, RSS2
 
 NOW = "2023-02-01T09:00:00+00:00"
 FEEDLETTER = Path(sys.executable).parent / "feedletter"

@@ -12,11 +12,10 @@ from lxml import etree
 from feeds.archive import Archive
 from feeds.months import group_by_month
 from feeds.site_files import DIGEST_FEED, ITEMS_FEED
-
-from .feed_samples import TODAY, build_files, sample_site
+from tests.feed_samples import TODAY, build_files, sample_site
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-SCHEMA = Path(__file__).resolve().parent.parent / "feeds" / "schemas" / "atom.rng"
+SCHEMA = Path(__file__).resolve().parents[2] / "feeds" / "schemas" / "atom.rng"
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ import pytest
 
 from feeds.sources.listing import parse_listing
 
-ROOT = Path(__file__).resolve().parent.parent
-CASES = Path(__file__).resolve().parent / "cases" / "listings"
+ROOT = Path(__file__).resolve().parents[3]
+CASES = Path(__file__).resolve().parents[2] / "cases" / "listings"
 CASE_FILES = sorted(CASES.glob("*.txt"))
 SEED_PAGES = sorted((ROOT / "examples" / "ilo-coop" / "pages").glob("*.txt"))
 

@@ -14,7 +14,7 @@ from newsletter.app.config.newsletter import newsletter_from_table
 from newsletter.issue.pages import issue_package
 from newsletter.issue.render import make_environment
 from tests.feed_samples import BASE, build_files, sample_site
-from tests.test_newsletter_data import (
+from tests.newsletter.issue.samples import (
     META,
     december_2022,
     ilo_settings,

@@ -15,7 +15,7 @@ from newsletter.issue.context import issue_context
 from newsletter.issue.plan import plan_issue
 from newsletter.issue.render import RenderedIssue, make_environment, render_issue
 from newsletter.issue.settings import NewsletterSettings
-from tests.test_newsletter_data import (
+from tests.newsletter.issue.samples import (
     META,
     big_month,
     december_2022,

@@ -12,8 +12,7 @@ from feeds.archive import Archive
 from feeds.identity import mint_id
 from feeds.model import ParsedItem
 from feeds.sources.listing import parse_listing
-
-from .conftest import NOW, SAMPLES
+from tests.conftest import NOW, SAMPLES
 
 ZONE = ZoneInfo("Europe/Zurich")
 AUTHORITY = "coop-news.example.org,2026"

@@ -18,9 +18,8 @@ from feeds.validate import (
     check_rss,
 )
 from newsletter.app.cli import main
-
-from .conftest import NOW, SAMPLES
-from .feed_samples import CONFIG, build_files, sample_site
+from tests.conftest import NOW, SAMPLES
+from tests.feed_samples import CONFIG, build_files, sample_site
 
 FIRST_ID = b"tag:coop-news.example.org,2026:item/2023-01-25/e190205cc3ab8acd"
 SECOND_ID = b"tag:coop-news.example.org,2026:item/2022-12-21/eb7b610e8044f87e"

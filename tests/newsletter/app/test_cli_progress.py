@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import SAMPLES
+from tests.conftest import SAMPLES
 
 FEEDLETTER = Path(sys.executable).with_name("feedletter")
 

@@ -18,9 +18,8 @@ from feeds.model import ParsedItem
 from feeds.site_files import OPML_FILE
 from feeds.site_paths import category_slugs
 from feeds.validate import check_json_feed
-
-from .conftest import NOW
-from .feed_samples import AUTHORITY, BASE, build_files, sample_site
+from tests.conftest import NOW
+from tests.feed_samples import AUTHORITY, BASE, build_files, sample_site
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FH = "{http://purl.org/syndication/history/1.0}"
