@@ -1,1 +1,1 @@
-"""feedletter's application shell: the monthly e-mail, the CLI, config and use cases."""
+"""The monthly newsletter (issue/) and the application shell around the core library (app/)."""

@@ -1,0 +1,1 @@
+"""One module per use case: ingest, run, build, newsletter, send, status; the clock is always passed in."""
