@@ -3,12 +3,15 @@
 As in feedparser's date handlers, each form is a small pure function tried in order;
 the first that returns a value wins. A form returns None for text it does not
 recognise and raises `DateError` for text shaped like a date that names no real day,
-so callers can tell "not a date" from "a broken date". Pure; no locale is consulted.
+so callers can tell "not a date" from "a broken date". Month and weekday names are
+CLDR's (Babel) for English, French and Spanish, whatever the machine's locale. Pure.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -17,73 +20,159 @@ from typing import Any
 from .errors import DateError
 
 YEARS = (1000, 2999)  # four-digit years (RFC 822 dates need them); others are typos
+NAME_LANGUAGES = ("en", "fr", "es")  # month and weekday names read whatever site.language is
+ORDERS = ("DMY", "MDY", "YMD")  # how a numeric date such as 03/02/2023 is read
 
 MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
-MONTHS = {
-    name: number
-    for number, full in enumerate(MONTH_NAMES, start=1)
-    for name in {full.lower(), full[:3].lower(), *(("sept",) if number == 9 else ())}
-}
 
 
 def plausible(day: date) -> bool:
     return YEARS[0] <= day.year <= YEARS[1]
 
 
+def _fold(name: str) -> str:
+    """'Févr.' -> 'fevr': names compare without case, accents or a final dot."""
+    bare = unicodedata.normalize("NFKD", name.casefold().rstrip("."))
+    return "".join(char for char in bare if not unicodedata.combining(char))
+
+
+@functools.cache
+def _names() -> tuple[dict[str, int], frozenset[str]]:
+    """Month names (wide and abbreviated) -> number, and weekday names, from CLDR."""
+    from babel.dates import get_day_names, get_month_names
+
+    months: dict[str, int] = {"sept": 9}
+    weekdays: set[str] = set()
+    for language in NAME_LANGUAGES:
+        for width in ("wide", "abbreviated"):
+            for context in ("format", "stand-alone"):
+                for number, name in get_month_names(width, context, language).items():
+                    months[_fold(name)] = number
+                weekdays.update(_fold(name) for name in get_day_names(width, context, language).values())
+    return months, frozenset(weekdays)
+
+
+def month_number(name: str) -> int | None:
+    return _names()[0].get(_fold(name))
+
+
 def _checked(text: str, year: int, month: int, day: int) -> date:
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise DateError(f"{text!r} is not a date: the year {year} is implausible, expected {YEARS[0]} to {YEARS[1]}")
+    if not 1 <= month <= 12:
+        raise DateError(f"{text!r} is not a date: there is no month {month}")
     try:
-        found = date(year, month, day)
+        return date(year, month, day)
     except ValueError:
-        raise DateError(f"impossible date {text!r}, expected a real day such as '25 January 2023'") from None
-    if not plausible(found):
-        raise DateError(f"implausible year in date {text!r}, expected a year from {YEARS[0]} to {YEARS[1]}")
-    return found
+        raise DateError(f"{text!r} is not a date: {MONTH_NAMES[month - 1]} {year} has no day {day}") from None
 
 
 # -- whole-line forms: a listing's date line -------------------------------------------
 
-_MONTH = r"(?P<month>[A-Za-z]{3,9})\.?"
-_DAY_MONTH_YEAR = re.compile(rf"(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(?P<year>\d{{1,5}})")
-_MONTH_DAY_YEAR = re.compile(rf"{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{1,5}})")
+_NAME = r"(?P<month>[^\W\d_]{3,12})\.?"
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th|er|re|º|°)?"
+_DAY_MONTH_YEAR = re.compile(rf"{_DAY}\.?\s+(?:de\s+)?{_NAME},?\s+(?:de\s+)?(?P<year>\d{{1,5}})", re.IGNORECASE)
+_MONTH_DAY_YEAR = re.compile(rf"{_NAME}\s+{_DAY},?\s+(?P<year>\d{{1,5}})", re.IGNORECASE)
 _ISO_DAY = re.compile(r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})")
-_MONTH_YEAR = re.compile(rf"{_MONTH}\s+\d{{4}}")
+_NUMERIC = re.compile(r"(?P<a>\d{1,4})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<c>\d{1,4})")
+_WEEKDAY = re.compile(r"(?P<weekday>[^\W\d_]{2,12})\.?,?\s+(?P<rest>\d.*|[^\W\d_]+\.?\s+\d.*)")
+_MONTH_YEAR = re.compile(rf"{_NAME}\s+(?:de\s+)?\d{{4}}")
 
 
-def _named_month(text: str) -> date | None:
-    """'25 January 2023', '5 Jan. 2023', 'January 5, 2023'."""
+def _named_month(text: str, order: str | None) -> date | None:
+    """'25 January 2023', '25th Jan. 2023', 'January 25th, 2023', '1er février 2023',
+    '25 de enero de 2023'."""
     for form in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR):
         match = form.fullmatch(text)
-        if match and match["month"].lower() in MONTHS:
-            return _checked(text, int(match["year"]), MONTHS[match["month"].lower()], int(match["day"]))
+        if match:
+            month = month_number(match["month"])
+            if month is not None:
+                return _checked(text, int(match["year"]), month, int(match["day"]))
     return None  # "12 Cooperatives 2020" is text, not a date
 
 
-def _iso_day(text: str) -> date | None:
-    """'2023-01-25'."""
+def _iso_day(text: str, order: str | None) -> date | None:
+    """'2023-01-25': never ambiguous."""
     match = _ISO_DAY.fullmatch(text)
     return _checked(text, int(match["year"]), int(match["month"]), int(match["day"])) if match else None
 
 
-LINE_FORMS: tuple[Callable[[str], date | None], ...] = (_named_month, _iso_day)
+def _numeric(text: str, order: str | None) -> date | None:
+    """'25/01/2023', '01.25.2023', '2023/01/25': read in `order`; without one, a date
+    that reads two ways is a problem naming both, never a guess."""
+    match = _NUMERIC.fullmatch(text)
+    if not match:
+        return None
+    a, b, c = match["a"], match["b"], match["c"]
+    if len(a) == 4:
+        return _checked(text, int(a), int(b), int(c))
+    if len(c) != 4:
+        raise DateError(f"{text!r} is not a date: write the year with four digits")
+    readings = {"DMY": (int(c), int(b), int(a)), "MDY": (int(c), int(a), int(b))}
+    if order in readings:
+        return _checked(text, *readings[order])
+    valid: dict[str, date] = {}
+    for name, (year, month, day) in readings.items():
+        try:
+            valid[name] = _checked(text, year, month, day)
+        except DateError:
+            continue
+    if len(set(valid.values())) == 1:
+        return next(iter(valid.values()))
+    if not valid:
+        raise DateError(f"{text!r} is not a date")
+    day_first, month_first = long_date(valid["DMY"]), long_date(valid["MDY"])
+    raise DateError(f"{text!r} is ambiguous: {day_first} (day first) or {month_first} (month first); "
+                    'set date_order = "DMY" or "MDY" on the source')
 
 
-def parse_date(text: str) -> date | None:
-    """The date a whole line spells, or None if it is not a date line. Raises
-    `DateError` for a line shaped like a date that names no real, plausible day."""
-    for form in LINE_FORMS:
-        found = form(text)
-        if found is not None:
-            return found
+LINE_FORMS: tuple[Callable[[str, str | None], date | None], ...] = (_named_month, _iso_day, _numeric)
+
+
+def parse_date(text: str, order: str | None = None) -> date | None:
+    """The date a whole line spells, or None if it is not a date line. A leading weekday
+    ('Wednesday, 25 January 2023', 'mercredi 25 janvier 2023') is read over. `order`
+    ('DMY', 'MDY', 'YMD' or None) says how numeric dates are read. Raises `DateError`
+    for a line shaped like a date that names no real, plausible day, or two."""
+    for candidate in _without_weekday(text):
+        for form in LINE_FORMS:
+            found = form(candidate, order)
+            if found is not None:
+                return found
     return None
 
 
+def _without_weekday(text: str) -> tuple[str, ...]:
+    match = _WEEKDAY.fullmatch(text)
+    if match and _fold(match["weekday"]) in _names()[1]:
+        return text, match["rest"]
+    return (text,)
+
+
 def is_month_header(text: str) -> bool:
-    """'October 2021': a month group header on a listing page."""
+    """'October 2021', 'octobre 2021': a month group header on a listing page."""
     match = _MONTH_YEAR.fullmatch(text)
-    return match is not None and match["month"].lower() in MONTHS
+    return match is not None and month_number(match["month"]) is not None
+
+
+def order_for_language(language: str) -> str | None:
+    """How a language writes numeric dates, when it has one way (CLDR's short date
+    pattern): 'fr', 'es', 'en-GB' day first, 'en-US' month first; plain 'en' is
+    written both ways, so it gives none."""
+    from babel import Locale, UnknownLocaleError
+    from babel.dates import get_date_format
+
+    if language.lower() == "en":
+        return None
+    try:
+        pattern = get_date_format("short", Locale.parse(language.replace("-", "_"))).pattern
+    except (ValueError, UnknownLocaleError):
+        return None
+    positions = sorted((pattern.lower().find(field), field) for field in "dmy" if field in pattern.lower())
+    return "".join(field for _, field in positions).upper() if len(positions) == 3 else None
 
 
 # -- instants: feed dates ---------------------------------------------------------------

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from lxml import etree, html
 
 from feeds.archive import Archive
-from feeds.dates import MONTHS, parse_date
+from feeds.dates import MONTH_NAMES, parse_date
 from feeds.model import Author, FeedMeta, Item, ParsedItem, ParseResult
 from feeds.months import group_by_month
 from feeds.sanitise import FORBIDDEN, normalise_space
@@ -115,7 +115,7 @@ def render_listing(items) -> str:
     for number, (category, title, day, paragraphs) in enumerate(items, 1):
         head = f"  {number}. {category}\n\n    {title}" if category else f"  {number}. {title}"
         body = "".join(f"\n\n    {p}" for p in paragraphs)
-        blocks.append(f"{head}\n\n    {day.day} {[m for m, n in MONTHS.items() if n == day.month][0].title()} "
+        blocks.append(f"{head}\n\n    {day.day} {MONTH_NAMES[day.month - 1]} "
                       f"{day.year}{body}\n")
     return "A listing\n\n" + "\n".join(blocks)
 

@@ -101,7 +101,8 @@ def parse_source(
     """Read `data` as `kind` ('auto' detects it). Pure; never raises on any bytes.
 
     options: selectors (html), charset (from HTTP), name (file name hint),
-    format ('toml' | 'json' | 'csv' for items). Characters that XML 1.0 forbids are
+    format ('toml' | 'json' | 'csv' for items), date_order ('DMY' | 'MDY' | 'YMD': how
+    numeric dates read in listings and pages). Characters that XML 1.0 forbids are
     removed from every field and reported (feeds.sanitise), whatever the kind.
     """
     return clean_result(_parse(kind, data, source=source, base_url=base_url, options=options or {}))
@@ -113,12 +114,12 @@ def _parse(kind: str, data: bytes, *, source: str, base_url: str | None, options
     if kind == "listing":
         from . import listing
 
-        return listing.parse(data, source=source, charset=options.get("charset"))
+        return listing.parse(data, source=source, charset=options.get("charset"), date_order=options.get("date_order"))
     if kind == "html":
         from . import html
 
         return html.parse(data, source=source, base_url=base_url, selectors=options.get("selectors"),
-                          charset=options.get("charset"))
+                          charset=options.get("charset"), date_order=options.get("date_order"))
     if kind == "feed":
         from . import feed
 

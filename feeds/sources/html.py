@@ -167,12 +167,12 @@ def parse(
     base_url: str | None = None,
     selectors: Mapping[str, str] | None = None,
     charset: str | None = None,
+    date_order: str | None = None,
 ) -> ParseResult:
     markup = decode_html(data, charset)
     if not selectors:
-        result = parse_listing(html_to_text(markup), source=source)
-        return result
-    return _parse_with_selectors(markup, source=source, base_url=base_url, selectors=selectors)
+        return parse_listing(html_to_text(markup), source=source, date_order=date_order)
+    return _parse_with_selectors(markup, source=source, base_url=base_url, selectors=selectors, date_order=date_order)
 
 
 def _first(node, selector: str | None):
@@ -184,25 +184,33 @@ def _first(node, selector: str | None):
         return None
 
 
-def _date_of(node) -> date | None:
+def _date_of(node, date_order: str | None) -> date | None:
+    """The date a node gives (its datetime/content attribute first, then its text);
+    raises the `DateError` of a date that reads two ways, or none, rather than guess."""
     candidates = []
     attribute = node.attributes.get("datetime") or node.attributes.get("content")
     if attribute:
         candidates.append(attribute.strip()[:10])
     candidates.append(normalise_space(node.text(deep=True)))
+    broken: DateError | None = None
     for text in candidates:
         try:
-            when = parse_date(text)
-        except DateError:
-            when = None
+            when = parse_date(text, date_order)
+        except DateError as error:
+            broken = broken or error
+            continue
         if when is None:
             when = loose_date(text)
         if when is not None:
             return when
+    if broken:
+        raise broken
     return None
 
 
-def _parse_with_selectors(markup: str, *, source: str, base_url: str | None, selectors: Mapping[str, str]) -> ParseResult:
+def _parse_with_selectors(
+    markup: str, *, source: str, base_url: str | None, selectors: Mapping[str, str], date_order: str | None
+) -> ParseResult:
     tree = _parser(markup)
     base = base_url
     base_node = tree.css_first("base[href]")
@@ -228,7 +236,11 @@ def _parse_with_selectors(markup: str, *, source: str, base_url: str | None, sel
             problems.append(Problem(source, position, f"{where} has no title (selector {selectors.get('title')!r}); item skipped"))
             continue
         date_node = _first(node, selectors.get("date"))
-        when = _date_of(date_node) if date_node is not None else None
+        try:
+            when = _date_of(date_node, date_order) if date_node is not None else None
+        except DateError as error:
+            problems.append(Problem(source, position, f"{where} {title!r}: {error}; item skipped"))
+            continue
         if when is None:
             problems.append(Problem(source, position, f"{where} {title!r} has no readable date (selector {selectors.get('date')!r}); item skipped"))
             continue

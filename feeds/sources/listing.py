@@ -20,23 +20,26 @@ from ..errors import DateError
 from ..identity import first_of_each
 from ..model import ParsedItem, ParseResult, Problem
 from ..sanitise import FORBIDDEN, normalise_space, strip_lines
+from ..urls import absolute_url
 from .decoding import decode
 
-_MARKER = re.compile(r"(?:\d{1,4}[.)]|[-*•–])\s+(?P<rest>\S.*)?$|\d{1,4}[.)]$")
+_MARKER = re.compile(r"(?:\d{1,4}[.)]|[-*•–])(?:\s+(?P<rest>\S.*))?")
 _CREDIT = re.compile(r"(?:©|photo:|credit:|\(c\)\s.*\d{4}$)", re.IGNORECASE)
+_MARKDOWN_LINK = re.compile(r"\[(?P<text>[^\]]+)\]\((?P<url>\S+)\)")
 
 
-def parse(data: bytes, *, source: str, charset: str | None = None) -> ParseResult:
+def parse(data: bytes, *, source: str, charset: str | None = None, date_order: str | None = None) -> ParseResult:
     """Listing bytes -> items and problems: decoded first (see `decode`)."""
     text, encoding, problem = decode(data, source=source, charset=charset)
     if text is None:
         return ParseResult(source=source, problems=(problem,) if problem else ())
-    result = parse_listing(text, source=source)
+    result = parse_listing(text, source=source, date_order=date_order)
     return result if encoding == "UTF-8" else replace(result, encoding=encoding)
 
 
-def parse_listing(text: str, *, source: str) -> ParseResult:
-    """Parse listing text into items (listing order) and problems. Pure; never raises."""
+def parse_listing(text: str, *, source: str, date_order: str | None = None) -> ParseResult:
+    """Parse listing text into items (listing order) and problems. Pure; never raises.
+    `date_order` ('DMY', 'MDY', 'YMD') says how numeric dates such as 03/02/2023 read."""
     raw = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     problems: list[Problem] = []
     if FORBIDDEN.search(text):  # control characters never reach an item (nor XML)
@@ -45,7 +48,7 @@ def parse_listing(text: str, *, source: str) -> ParseResult:
     items: list[ParsedItem] = []
     for index, (start, body) in enumerate(blocks):
         is_last = index == len(blocks) - 1
-        item, problem = _read_block(start, body, source=source, is_last=is_last)
+        item, problem = _read_block(start, body, source=source, is_last=is_last, date_order=date_order)
         if problem:
             problems.append(problem)
         if item:
@@ -82,24 +85,30 @@ def _split(lines: list[str], raw: list[str]) -> list[tuple[int, list[tuple[int, 
 
 
 def _read_block(
-    start: int, body: list[tuple[int, str]], *, source: str, is_last: bool
+    start: int, body: list[tuple[int, str]], *, source: str, is_last: bool, date_order: str | None
 ) -> tuple[ParsedItem | None, Problem | None]:
-    # Month group headers are page furniture; photo credits only stand above the date.
-    lines = [(n, t) for n, t in body if not is_month_header(t)]
+    # Month group headers and photo credits are page furniture wherever they stand; a
+    # line that is only a web address is the item's link.
+    lines = [(n, t) for n, t in body if not is_month_header(t) and not _CREDIT.match(t)]
+    url = next((absolute_url(t) for _, t in lines if absolute_url(t) == t), None)
+    lines = [(n, t) for n, t in lines if absolute_url(t) != t]
     for position, (number, text) in enumerate(lines):
         try:
-            when = parse_date(text)
+            when = parse_date(text, date_order)
         except DateError as invalid:
             return None, Problem(source, start, f"{invalid}; item skipped")
         if when is None:
             continue
-        head = [t for _, t in lines[:position] if not _CREDIT.match(t)]
+        head = [t for _, t in lines[:position]]
         if not head:
             return None, Problem(source, start, "item has a date but no title; item skipped")
         category = head[0] if len(head) > 1 else None
         title = " ".join(head[1:]) if len(head) > 1 else head[0]
-        summary = _paragraphs(body, after=number)
-        return ParsedItem(title, when, category, summary or None, line=start), None
+        linked = _MARKDOWN_LINK.fullmatch(title)
+        if linked and absolute_url(linked["url"]):
+            title, url = linked["text"].strip(), url or absolute_url(linked["url"])
+        summary = _paragraphs(lines, after=number)
+        return ParsedItem(title, when, category, summary or None, url, line=start), None
     # A last block that stops before where its date would be is a page cut off mid-item.
     if is_last and len(lines) <= 2:
         message = "page ends in the middle of an item (no date line); item skipped"
@@ -113,7 +122,7 @@ def _paragraphs(body: list[tuple[int, str]], *, after: int) -> str:
     paragraphs: list[list[str]] = []
     previous = after
     for number, text in body:
-        if number <= after or is_month_header(text):
+        if number <= after:
             continue
         if number > previous + 1 or not paragraphs:
             paragraphs.append([])

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from feeds.dates import ORDERS
 from feeds.sources import KINDS
 from feeds.sources.html import SELECTOR_KEYS
 from feeds.urls import is_web_url
@@ -17,7 +18,7 @@ REQUIRED_SELECTORS = ("item", "title", "date")
 
 FILTER = Keys("sources.filter", ("include", "exclude"))
 SELECTORS = Keys("sources.selectors", SELECTOR_KEYS)
-SOURCES = Keys("sources", ("name", "kind", "location", "category", "timeout"), (FILTER, SELECTORS))
+SOURCES = Keys("sources", ("name", "kind", "location", "category", "timeout", "date_order"), (FILTER, SELECTORS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,7 @@ class SourceConfig:
     exclude: str | None = None  # drop items whose title matches (regex)
     selectors: tuple[tuple[str, str], ...] = ()  # html: item, title, date, summary, link, category
     timeout: float | None = None
+    date_order: str | None = None  # DMY | MDY | YMD: how numeric dates read (else site.language's)
 
     @property
     def is_url(self) -> bool:
@@ -65,6 +67,7 @@ def _source(entry: Table, base: Path) -> SourceConfig:
         exclude=filters.regex("exclude"),
         selectors=_selectors(entry, kind),
         timeout=entry.number("timeout", None, positive=True, unit="seconds"),
+        date_order=entry.choice("date_order", ORDERS, "") or None,
     )
 
 

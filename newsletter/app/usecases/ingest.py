@@ -15,6 +15,7 @@ from ..journal import recorded
 from .access import changed_titles, writing_archive
 from .inputs import (
     _read_local,
+    date_order,
     encoding_notes,
     parse_fetched,
     parse_file,
@@ -48,7 +49,7 @@ def ingest(
     transaction."""
     agent = user_agent(settings)
     with paused_gc():
-        named = _read_locations(locations, source=source, kind=kind, agent=agent)
+        named = _read_locations(locations, source=source, kind=kind, agent=agent, order=date_order(settings))
     problems = tuple(problem for _, result in named for problem in result.problems)
     parsed = sum(len(result.items) for _, result in named)
     notes = encoding_notes([result for _, result in named])
@@ -62,7 +63,8 @@ def ingest(
         titles = changed_titles(archive, report) if dry_run else {}
     return IngestOutcome(report, problems, parsed, notes, titles)
 
-def _read_locations(locations: Sequence[str | Path], *, source: str | None, kind: str | None, agent: str):
+def _read_locations(locations: Sequence[str | Path], *, source: str | None, kind: str | None, agent: str,
+                    order: str | None):
     from feeds.fetch import Fetched, fetch
     from feeds.sources import detect_kind
     from feeds.urls import is_web_url
@@ -71,15 +73,15 @@ def _read_locations(locations: Sequence[str | Path], *, source: str | None, kind
     for location in map(str, locations):
         if is_web_url(location):
             fetched = fetch(location, user_agent=agent)
-            result = parse_fetched(fetched, kind=kind or "auto", source=location)
+            result = parse_fetched(fetched, kind=kind or "auto", source=location, date_order=order)
             named.append((source or location, require_items(result)))
             continue
         path = Path(location)
         data = _read_local(path)
         wanted = kind if kind not in (None, "auto") else detect_kind(data, path.name)
         if wanted == "listing":
-            result = parse_file(path, data)  # the listing reader's own messages for bad text
+            result = parse_file(path, data, date_order=order)  # the listing reader's own messages for bad text
         else:
-            result = parse_fetched(Fetched(str(path), data), kind=wanted, source=str(path))
+            result = parse_fetched(Fetched(str(path), data), kind=wanted, source=str(path), date_order=order)
         named.append((source or path.name, require_items(result)))
     return named

@@ -28,10 +28,10 @@ def read_text(path: Path, data: bytes | None = None) -> tuple[str, str]:
         raise NotAListing(str(problem))
     return text, encoding
 
-def parse_file(path: Path, data: bytes | None = None) -> ParseResult:
+def parse_file(path: Path, data: bytes | None = None, *, date_order: str | None = None) -> ParseResult:
     """A listing file parsed; characters that XML 1.0 forbids are removed and reported."""
     text, encoding = read_text(path, data)
-    result = parse_listing(text, source=str(path))
+    result = parse_listing(text, source=str(path), date_order=date_order)
     return result if encoding == "UTF-8" else replace(result, encoding=encoding)
 
 def encoding_notes(results: Sequence[ParseResult]) -> tuple[str, ...]:
@@ -44,6 +44,13 @@ def require_items(result: ParseResult) -> ParseResult:
         raise NotAListing(str(reason))
     return result
 
+def date_order(settings: Settings, source_order: str | None = None) -> str | None:
+    """How numeric dates read: the source's date_order, else the site language's."""
+    from feeds.dates import order_for_language
+
+    return source_order or order_for_language(settings.meta.language)
+
+
 def user_agent(settings: Settings) -> str:
     """An honest User-Agent: who we are and where the output lives."""
     from importlib.metadata import PackageNotFoundError, version
@@ -54,7 +61,7 @@ def user_agent(settings: Settings) -> str:
         own = "0"
     return f"feedletter/{own} (+{settings.meta.base_url})"
 
-def parse_fetched(fetched, *, kind: str, source: str, selectors=None) -> ParseResult:
+def parse_fetched(fetched, *, kind: str, source: str, selectors=None, date_order: str | None = None) -> ParseResult:
     """Bytes read from a file or URL -> items, checking that they are what was asked for."""
     from feeds.sources import KIND_NAMES, detect_kind, parse_source
 
@@ -73,7 +80,8 @@ def parse_fetched(fetched, *, kind: str, source: str, selectors=None) -> ParseRe
         data,
         source=source,
         base_url=fetched.location if is_web_url(fetched.location) else None,
-        options={"selectors": selectors or None, "charset": fetched.charset, "name": fetched.location},
+        options={"selectors": selectors or None, "charset": fetched.charset, "name": fetched.location,
+                 "date_order": date_order},
     )
 
 def _read_local(path: Path) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,12 +12,12 @@ from feeds.archive import IngestReport
 from feeds.errors import FeedletterError, SourceError
 from feeds.model import ParseResult, Problem
 
-from ...errors import SourcesFailed
+from ...errors import ConfigError, SourcesFailed
 from ..config import Settings
 from ..journal import Journal, SourceOutcome, recorded
 from .access import changed_titles, writing_archive
 from .build import BuildReport, build_site
-from .inputs import parse_fetched, user_agent
+from .inputs import date_order, parse_fetched, user_agent
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,7 @@ def _content_tag(data: bytes) -> str:
 
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
-def _read_source(source, state, *, agent: str):
+def _read_source(source, state, *, agent: str, order: str | None):
     """Fetch and parse one configured source -> (outcome, result or None if unchanged)."""
     from feeds.fetch import TIMEOUT, Validators, fetch
     from feeds.sources import apply_defaults
@@ -68,11 +69,20 @@ def _read_source(source, state, *, agent: str):
             return SourceOutcome(source.name, source.location, "unchanged", tag), None
         outcome = SourceOutcome(source.name, source.location, "file", tag)
     label = source.location if source.is_url else Path(source.location).name
-    result = parse_fetched(fetched, kind=source.kind, source=label, selectors=source.selector_map)
+    result = parse_fetched(fetched, kind=source.kind, source=label, selectors=source.selector_map, date_order=order)
     result = apply_defaults(result, category=source.category, include=source.include, exclude=source.exclude)
     if not result.items and result.problems:
-        raise SourceError(f"nothing could be read: {result.problems[0]}")
+        raise SourceError(f"nothing could be read: {_without_skip(result.problems[0])}")
     return outcome, result
+
+
+def _without_skip(problem: Problem) -> str:
+    """A problem told as the reason a source failed: "; item skipped" would say that
+    the rest of the source was read."""
+    return f"{problem.source}:{problem.line}: {_SKIPPED.sub('', problem.message)}"
+
+
+_SKIPPED = re.compile(r"; (?:\w+ )*skipped$")  # "; skipped", "; item skipped", "; row skipped"
 
 @recorded("run")
 def run(
@@ -89,6 +99,11 @@ def run(
     the report holds everything. A dry run reads the sources and reports what would
     change, keeping nothing (see writing_archive). `progress` is told each source's name
     once it has been read."""
+    if not settings.sources:  # cron would never notice that every source was lost
+        raise ConfigError(
+            f"{settings.config_path}: no [[sources]] to read; add a [[sources]] table with a name and a "
+            "location for each place the news comes from (README: Configuration)"
+        )
     agent = user_agent(settings)
     reports: list[SourceReport] = []
     outcomes: list[SourceOutcome] = []
@@ -99,7 +114,8 @@ def run(
         for source in settings.sources:
             message: str | None
             try:
-                outcome, result = _read_source(source, states.get(source.name), agent=agent)
+                outcome, result = _read_source(source, states.get(source.name), agent=agent,
+                                               order=date_order(settings, source.date_order))
             except FeedletterError as error:
                 message = str(error)
             except Exception as error:  # a parser bug must not stop the other sources
