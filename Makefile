@@ -15,8 +15,7 @@ $(BIN)/feedletter: pyproject.toml
 install: $(BIN)/feedletter
 
 demo: install
-	$(FEEDLETTER) ingest $(EXAMPLE)/pages/*.txt
-	$(FEEDLETTER) -v build
+	$(FEEDLETTER) -v run
 	$(FEEDLETTER) -v newsletter --month 2022-12
 	$(FEEDLETTER) -v validate
 	@echo

@@ -20,7 +20,6 @@ from .opml import Subscription, opml_bytes
 from .site_paths import (
     archive_path,
     category_path,
-    category_slugs,
     issue_path,
     item_page_url,
 )
@@ -133,6 +132,7 @@ def subscription_files(
     labels: Mapping[str, str],
     meta: FeedMeta,
     *,
+    slugs: Mapping[str, str],
     newest_archive: str | None,
     link_for: Callable[[Item], str | None] | None = None,
     month_link: Callable[[Month], str | None] | None = None,
@@ -142,7 +142,7 @@ def subscription_files(
     `newest`: the newest N items; `open_items`: every item of the months not archived
     yet (the subscription document must hold them all, however many); `by_category`:
     the newest N items of each category key; `labels`: key -> label of those categories;
-    `link_for`: the page of an item without a URL (default: its web-copy anchor);
+    `slugs`: key -> file-name slug of at least those (see `category_slugs`); `link_for`: the page of an item without a URL (default: its web-copy anchor);
     `month_link`: the page of a month's digest entry (default: its web copy).
     """
     link_for = link_for or (lambda item: item_page_url(meta, item))
@@ -163,7 +163,6 @@ def subscription_files(
     )
     files.update(_all_formats("feeds/digest", digest_doc, meta))
 
-    slugs = category_slugs(labels, labels)
     for key, label in labels.items():
         doc = item_feed(
             by_category.get(key, ()),
@@ -180,25 +179,25 @@ def subscription_files(
     files[OPML_FILE] = opml_bytes(
         f"{meta.title}: feeds",
         meta.author.name,
-        [Subscription(title, f"{meta.base_url}{stem}.atom", meta.base_url) for stem, title in _feeds(meta, labels)],
+        [Subscription(title, f"{meta.base_url}{stem}.atom", meta.base_url) for stem, title in _feeds(meta, labels, slugs)],
     )
     return files
 
 
-def _feeds(meta: FeedMeta, labels: Mapping[str, str]) -> list[tuple[str, str]]:
+def _feeds(meta: FeedMeta, labels: Mapping[str, str], slugs: Mapping[str, str]) -> list[tuple[str, str]]:
     """(path without extension, title) of every subscription feed."""
-    slugs = category_slugs(labels, labels)
     feeds = [("feeds/items", meta.title), ("feeds/digest", f"{meta.title} (monthly digest)")]
     feeds += [(f"feeds/category/{slugs[key]}", f"{meta.title}: {labels[key]}") for key in sorted(labels)]
     return feeds
 
 
-def feed_links(meta: FeedMeta, labels: Mapping[str, str]) -> list[dict[str, str]]:
+def feed_links(meta: FeedMeta, labels: Mapping[str, str], slugs: Mapping[str, str]) -> list[dict[str, str]]:
     """Every subscription feed in every format, for `<link rel="alternate">` and OPML:
     dicts of title, absolute url and the literal media type ("application/atom+xml");
-    `labels` maps the keys of the categories that have a feed to their labels."""
+    `labels` maps the keys of the categories that have a feed to their labels, `slugs`
+    the keys to their file-name slugs."""
     return [
         {"title": f"{title} ({name})", "url": f"{meta.base_url}{stem}.{ext}", "type": media_type}
-        for stem, title in _feeds(meta, labels)
+        for stem, title in _feeds(meta, labels, slugs)
         for ext, media_type, _render, name in FORMATS
     ]

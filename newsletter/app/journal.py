@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from datetime import datetime, timedelta
 from feeds.archive import Archive, Database
 from feeds.archive.db import run_script
 from feeds.dates import rfc3339
-from feeds.errors import ArchiveError, FeedletterError
+from feeds.errors import ArchiveError, FeedletterError, LockTimeout
 from feeds.model import Problem
 
 # The journal's schema, one script per version. Archives made before the journal had
@@ -76,6 +75,11 @@ MIGRATIONS: tuple[str, ...] = (
         error TEXT
     );
     ALTER TABLE problems_seen ADD COLUMN message TEXT;
+    """,
+    # 4: the file-name slug each category was given, kept forever: a category that
+    # arrives later never takes over another's feed URL
+    """
+    CREATE TABLE category_slugs (key TEXT PRIMARY KEY, slug TEXT NOT NULL UNIQUE);
     """,
 )
 
@@ -144,10 +148,7 @@ class Journal:
     def __init__(self, archive: Archive):
         self._database: Database = archive.database
         self._db = self._database.connection
-        try:
-            self._migrate()
-        except sqlite3.DatabaseError as error:
-            raise ArchiveError(f"{archive.path}: cannot update the archive's journal ({error})") from None
+        self._migrate()  # its SQLite errors, like every other, become ArchiveErrors at Database.open
 
     def _migrate(self) -> None:
         tables = {name for (name,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -262,6 +263,16 @@ class Journal:
         ))
 
 
+    def category_slugs(self) -> dict[str, str]:
+        """Category key -> the file-name slug it was given (see feeds.site_paths.category_slugs)."""
+        return dict(self._db.execute("SELECT key, slug FROM category_slugs"))
+
+    def remember_category_slugs(self, slugs: dict[str, str]) -> None:
+        """Keep the slugs of categories new to the journal; a key's slug never changes."""
+        with self._database.transaction() as db:
+            db.executemany("INSERT INTO category_slugs (key, slug) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                           sorted(slugs.items()))
+
     def build_state(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT part, fingerprint FROM build_state"))
 
@@ -293,8 +304,11 @@ def _version_before_schema(tables: set[str]) -> int:
 
 def recorded(command: str):
     """Decorate a use case `f(settings, ..., now=..., dry_run=False)` so that its outcome
-    (or its error) is recorded as a RunRecord. A dry run records nothing. The finish
-    time is the run clock plus the time the use case took, so a fixed clock stays fixed."""
+    (or its error) is recorded as a RunRecord. A dry run records nothing, and neither
+    does an attempt that found the run lock taken: it did nothing, and recorded it would
+    hide the last real run from `status` (the run holding the lock records its own).
+    The finish time is the run clock plus the time the use case took, so a fixed clock
+    stays fixed."""
 
     def decorate(function):
         @functools.wraps(function)
@@ -305,6 +319,8 @@ def recorded(command: str):
             start = time.monotonic()
             try:
                 result = function(settings, *args, **kwargs)
+            except LockTimeout:
+                raise
             except FeedletterError as error:
                 _record(settings, RunRecord(command, rfc3339(now), _finished(now, start), ok=False,
                                             exit_code=error.exit_code, error=str(error)))
@@ -340,9 +356,10 @@ def _finished(now: datetime, start: float) -> str:
 
 
 def _record(settings, record: RunRecord) -> None:
-    """Never hides the use case's own outcome: no archive (yet), nothing recorded."""
+    """Never hides the use case's own outcome: no archive (yet), or one that cannot take
+    the record (full, busy, damaged: every SQLite error is an ArchiveError), nothing recorded."""
     try:
-        with Archive.open(settings.archive, create=False) as archive:
+        with Archive.open(settings.archive, create=False, wait=settings.lock_wait) as archive:
             Journal(archive).record_run(record)
     except FeedletterError:
         pass

@@ -2,7 +2,8 @@
 rely on: the right Content-Type, strong ETags, Last-Modified, 304s, HEAD and gzip.
 
 Only the standard library: http.server is enough for a preview on 127.0.0.1. Nothing
-outside the root is ever served, whether by `..`, percent-encoding or a symlink.
+outside the root is ever served, whether by `..`, percent-encoding or a symlink, nor
+any dotfile (`.env`, `.git/`) inside it; redirects never leave the server's origin.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import posixpath
+import re
 from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 TYPES = {
     ".atom": "application/atom+xml; charset=utf-8",
@@ -47,21 +49,36 @@ def content_type(relative: str) -> str:
     return TYPES.get(suffix, "application/octet-stream")
 
 
+_QVALUE = re.compile(r"0(\.\d{0,3})?|1(\.0{0,3})?")  # RFC 9110 12.4.2
+
+
 def _accepts_gzip(header: str | None) -> bool:
-    """True if Accept-Encoding allows gzip (a q=0 refuses it)."""
+    """True if Accept-Encoding allows gzip (a q=0 refuses it). A malformed weight
+    refuses it too: the identity encoding is always a safe answer."""
     for part in (header or "").split(","):
-        name, _, params = part.strip().partition(";")
+        name, *params = part.split(";")
         if name.strip().lower() in ("gzip", "x-gzip", "*"):
-            q = params.strip().lower()
-            return not (q.startswith("q=") and float(q[2:] or 0) == 0)
+            weights = [value.strip() for key, _, value in (p.partition("=") for p in params) if key.strip() == "q"]
+            weight = weights[-1] if weights else "1"
+            return _QVALUE.fullmatch(weight) is not None and float(weight) > 0
     return False
+
+
+def _target_path(target: str) -> str | None:
+    """The percent-encoded path of a request target, origin form ("/a?q") or absolute
+    form ("http://host/a"); None for anything else ("*", garbage)."""
+    if target.startswith("/"):
+        return target.split("?", 1)[0].split("#", 1)[0]
+    split = urlsplit(target)
+    if split.scheme in ("http", "https") and split.netloc:
+        return split.path or "/"
+    return None
 
 
 class Handler(BaseHTTPRequestHandler):
     root: Path  # resolved output directory, set by make_server
     verbose: bool = False
     server_version = "feedletter"
-    sys_version = ""
 
     def do_GET(self) -> None:
         self._respond(head=False)
@@ -69,19 +86,25 @@ class Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._respond(head=True)
 
+    def version_string(self) -> str:
+        return self.server_version  # no Python version, and no trailing space
+
     def log_message(self, format: str, *args) -> None:
         if self.verbose:
             super().log_message(format, *args)
 
     def _resolve(self) -> tuple[Path, str] | int:
-        """The file for the request path, or an HTTP status to answer with."""
-        raw = urlsplit(self.path).path
+        """The file for the request path, or an HTTP status to answer with (a
+        301 goes to `_directory_location`)."""
+        raw = _target_path(self.path)
+        if raw is None:
+            return HTTPStatus.BAD_REQUEST
         path = unquote(raw)
         if "\x00" in path or "\\" in path:
             return HTTPStatus.BAD_REQUEST
-        parts = [part for part in path.split("/") if part not in ("", ".")]
-        if ".." in parts:
-            return HTTPStatus.NOT_FOUND  # never walk up, even where it would land inside
+        parts = _parts(path)
+        if any(part.startswith(".") for part in parts):
+            return HTTPStatus.NOT_FOUND  # never walk up (even where it would land inside), no dotfiles
         target = self.root.joinpath(*parts)
         try:
             real = target.resolve(strict=True)
@@ -102,7 +125,7 @@ class Handler(BaseHTTPRequestHandler):
         found = self._resolve()
         if found == HTTPStatus.MOVED_PERMANENTLY:
             self.send_response(found)
-            self.send_header("Location", urlsplit(self.path).path + "/")
+            self.send_header("Location", _directory_location(self.path))
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
@@ -155,6 +178,17 @@ class Handler(BaseHTTPRequestHandler):
             except (TypeError, ValueError, IndexError):
                 return False
         return False
+
+
+def _parts(path: str) -> list[str]:
+    return [part for part in path.split("/") if part not in ("", ".")]
+
+
+def _directory_location(target: str) -> str:
+    """Where a directory's request is sent: its path with a trailing slash, rebuilt from
+    its parts so that it stays on this origin ("//host/x" would be another host)."""
+    path = unquote(_target_path(target) or "/")
+    return quote("/" + "".join(f"{part}/" for part in _parts(path)))
 
 
 def make_server(root: Path, host: str = "127.0.0.1", port: int = 8000, *, verbose: bool = False) -> ThreadingHTTPServer:

@@ -49,10 +49,11 @@ def items_table(items: Sequence[Item], width: int) -> str:
 
 
 def items_tsv(items: Sequence[Item]) -> str:
-    """One line per item: id, date, category, source, title, 'hidden' or ''."""
+    """One line per item: id, date, category, source, title, 'hidden' or 'visible' (a
+    word, not an empty last field: a row never ends in a tab)."""
     return "\n".join(
         "\t".join([item.id, item.date.isoformat(), _one_line(item.category), _one_line(item.source),
-                   _one_line(item.title), "hidden" if item.hidden else ""])
+                   _one_line(item.title), "hidden" if item.hidden else "visible"])
         for item in items
     )
 

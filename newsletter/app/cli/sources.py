@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
 
-from feeds.errors import FeedletterError
+from feeds.errors import FeedletterError, OutputError
 
 from .base import Context, cli, tell_dry_run, verbose_option, warn
 
@@ -28,21 +29,47 @@ def init(obj: Context, base_url: str, title: str, force: bool) -> None:
     path = config_path(obj.config_flag)
     if path.exists() and not force:
         raise click.UsageError(f"{path} exists; pass --force to overwrite it")
-    host = urlsplit(base_url).hostname or "example.org"
-    template = (Path(__file__).parent.parent / "config" / "starter.toml").read_text(encoding="utf-8")
-    text = template.format(
-        title=title.replace('"', "'"),
-        base_url=base_url,
-        host=host,
-        authority=f"{host},{obj.now:%Y}",
-    )
-    path.write_text(text, encoding="utf-8")
+    _write_read_back(path, _starter_config(title, base_url, year=obj.now.year))
     # cron has a minimal PATH and another working directory: absolute paths only
     installed = Path(sys.executable).parent / "feedletter"
     command = str(installed) if installed.exists() else "feedletter"
     click.echo(f"Wrote {path}. Edit it, then schedule the daily run, e.g. with crontab -e:")
     click.echo(f"  15 6 * * *  {command} --config {path} run")
     click.echo(f"  30 6 1 * *  {command} --config {path} newsletter --send")
+
+def _starter_config(title: str, base_url: str, *, year: int) -> str:
+    """The commented starter config with the site's own values, written by a TOML
+    library: any title (quotes, backslashes) stays exactly what was given."""
+    import tomlkit
+
+    host = urlsplit(base_url).hostname or "example.org"
+    starter = tomlkit.parse((Path(__file__).parent.parent / "config" / "starter.toml").read_text(encoding="utf-8"))
+    site: Any = starter["site"]
+    site["title"], site["base_url"], site["tag_authority"] = title, base_url, f"{host},{year}"
+    site["author"]["name"], site["author"]["email"] = title, f"news@{host}"
+    newsletter: Any = starter["newsletter"]
+    newsletter["title"] = title
+    return tomlkit.dumps(starter)
+
+
+def _write_read_back(path: Path, text: str) -> None:
+    """Write `text` to `path` only once the config loader reads it back without error
+    (a --base-url that is no URL, say): staged beside it, then moved into place."""
+    from ...errors import ConfigError
+    from ..config import load_settings
+
+    staged = path.with_name(f".{path.name}.init")
+    try:
+        staged.write_text(text, encoding="utf-8")
+        load_settings(staged)
+        staged.replace(path)
+    except ConfigError as error:
+        raise ConfigError(f"{path}: not written: {str(error).removeprefix(f'{staged}: ')}") from None
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write ({error.strerror})") from None
+    finally:
+        staged.unlink(missing_ok=True)
+
 
 @cli.command()
 @verbose_option
@@ -62,7 +89,7 @@ def parse(obj: Context, files: tuple[Path, ...], as_json: bool) -> None:
         click.echo(f"{result.source}: {len(result.items)} items, {len(result.problems)} problems{encoding}")
         for item in result.items:
             category = f"[{item.category}] " if item.category else ""
-            click.echo(f"  {item.date.isoformat()}  {category}{item.title}")
+            click.echo(f"  {item.date.isoformat() if item.date else 'undated':10}  {category}{item.title}")
         for problem in result.problems:
             click.echo(f"  {problem}")
 
@@ -72,7 +99,7 @@ def _result_json(result) -> dict:
         "items": [
             {
                 "title": item.title,
-                "date": item.date.isoformat(),
+                "date": item.date.isoformat() if item.date else None,
                 "category": item.category,
                 "summary": item.summary,
             }
@@ -162,7 +189,7 @@ def run(obj: Context, dry_run: bool) -> None:
 def status(obj: Context, as_json: bool) -> None:
     """What the last runs did: when, what they ingested and wrote, each source's last
     success and failure, the problems `run` remembered, and the sends."""
-    from ..usecases.status import describe_run
+    from ..usecases.status import describe_run, describe_source
     from ..usecases.status import status as read_status
 
     report = read_status(obj.settings)
@@ -176,13 +203,7 @@ def status(obj: Context, as_json: bool) -> None:
         if earlier is not None and earlier is not last:
             click.echo(f"last {command}: {describe_run(earlier)}")
     for name, state in report.sources:
-        if state is None:
-            click.echo(f"{name}: never run")
-            continue
-        told = f"{name}: last {state.last_status or '?'}; ok {state.last_success or 'never'}"
-        if state.last_failure:
-            told += f"; failed {state.last_failure}: {state.last_error}"
-        click.echo(told)
+        click.echo(describe_source(name, state))
     for source, line, message, first_seen in report.problems:
         click.echo(f"problem {source}:{line}: {message or '(told before this feedletter kept the text)'} "
                    f"(since {first_seen})")

@@ -29,13 +29,13 @@ from feeds.site_files import (
     feed_links,
     subscription_files,
 )
-from feeds.site_paths import archive_path, issue_path, item_page_url
+from feeds.site_paths import archive_path, category_slugs, issue_path, item_page_url
 
 from ..config import Settings
 from ..journal import Journal, recorded
 from .access import lock_path
 
-MONTHS_PER_BATCH = 60  # months rendered and written at a time: bounds memory on big archives
+MONTHS_PER_BATCH = 60  # months rendered and staged at a time: bounds memory on big archives
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +66,21 @@ def site_fingerprint(settings: Settings) -> str:
 
 def build_site(settings: Settings, archive: Archive, *, today: date, dry_run: bool = False) -> BuildReport:
     """Bring the output directory up to date with the archive (caller holds the lock).
-    `dry_run`: report what would be written and removed, and write nothing."""
+    Every changed file is staged, and all move into place only once the last one is
+    rendered: a build stopped half-way (an error, a full disk, a signal) changes no
+    output. `dry_run`: report what would be written and removed, and write nothing."""
+    archive.database.check_sound()  # a damaged archive builds nothing
+    output = Output(settings.output, dry_run=dry_run)
+    output.remove_temporaries()  # left by a run killed mid-write
+    with output.staging():
+        return _build_site(settings, archive, output, today=today, dry_run=dry_run)
+
+
+def _build_site(settings: Settings, archive: Archive, output: Output, *, today: date, dry_run: bool) -> BuildReport:
     from ...issue.pages import index_page, issue_page, issue_url
     from ...issue.plan import is_excluded, settings_warnings
     from ...issue.render import make_environment
 
-    output = Output(settings.output, dry_run=dry_run)
-    output.remove_temporaries()  # left by a run killed mid-write
     meta = settings.meta
     fingerprints = archive.month_fingerprints(until=today)
     journal = Journal(archive)
@@ -121,13 +129,14 @@ def build_site(settings: Settings, archive: Archive, *, today: date, dry_run: bo
                 files[issue_path(month.key)], entries[month.key] = page.html, page.entry
                 names.append(issue_path(month.key))
             new_states[month.key] = {"state": month_state(month.key), "files": names, "entry": entries.get(month.key)}
-        written += output.write_all(files)
+        written += output.stage_all(files)
 
     newest = archive.newest(settings.items_per_feed, until=today)
     open_keys = [key for key in fingerprints if key not in neighbours]
     recent = sorted(fingerprints, reverse=True)[: settings.digest_months]
     by_category = archive.newest_by_category(settings.items_per_feed, until=today)
     used = {key: labels.get(key, key) for key in sorted(by_category)}
+    slugs = _category_slugs(journal, labels, dry_run=dry_run)
     files = subscription_files(
         newest,
         archive.items_in_months(open_keys, until=today),
@@ -135,13 +144,15 @@ def build_site(settings: Settings, archive: Archive, *, today: date, dry_run: bo
         by_category,
         used,
         meta,
+        slugs=slugs,
         newest_archive=max(neighbours, default=None),
         link_for=link_for,
         month_link=lambda month: issue_url(meta, month.key) if month.key in entries else meta.base_url,
     )
-    links = feed_links(meta, used)
+    links = feed_links(meta, used, slugs)
     files["index.html"] = index_page(list(entries.values()), settings.newsletter, meta, environment, feeds=links)
-    written += output.write_all(files)
+    written += output.stage_all(files)
+    output.commit()  # everything rendered: now the site changes, all at once
 
     new_states["site-wide"] = {"state": "", "files": sorted(files), "entry": None}
     removed = _remove_stale(output, previous, new_states)
@@ -151,6 +162,17 @@ def build_site(settings: Settings, archive: Archive, *, today: date, dry_run: bo
         )
     total = sum(visible for visible, _rev in fingerprints.values())
     return BuildReport(total, len(fingerprints), len(dirty), tuple(sorted(written)), tuple(removed), tuple(warnings))
+
+
+def _category_slugs(journal: Journal, labels: dict[str, str], *, dry_run: bool) -> dict[str, str]:
+    """Every category's file-name slug: the one it was given before, else a new one,
+    kept from now on (not by a dry run) whatever categories arrive later."""
+    given = journal.category_slugs()
+    slugs = category_slugs(labels, labels, given)
+    new = {key: slug for key, slug in slugs.items() if key not in given}
+    if new and not dry_run:
+        journal.remember_category_slugs(new)
+    return slugs
 
 
 def _month_states(state: dict[str, str]) -> dict[str, dict]:
@@ -185,5 +207,5 @@ def build_unlocked(settings: Settings, *, now: datetime, dry_run: bool = False) 
     """The build for a caller that already holds the run lock; items dated after
     today (in the site's timezone) are held back."""
     today = now.astimezone(settings.timezone).date()
-    with Archive.open(settings.archive, create=False) as archive:
+    with Archive.open(settings.archive, create=False, wait=settings.lock_wait) as archive:
         return build_site(settings, archive, today=today, dry_run=dry_run)

@@ -11,6 +11,7 @@ from pathlib import Path
 from feeds.archive import IngestReport
 from feeds.errors import FeedletterError, SourceError
 from feeds.model import ParseResult, Problem
+from feeds.urls import redacted
 
 from ...errors import ConfigError, SourcesFailed
 from ..config import Settings
@@ -56,19 +57,20 @@ def _read_source(source, state, *, agent: str, order: str | None):
     from feeds.fetch import TIMEOUT, Validators, fetch
     from feeds.sources import apply_defaults
 
-    same_place = state is not None and state.location == source.location
+    kept = redacted(source.location)  # what the journal keeps and messages show: no credentials
+    same_place = state is not None and state.location == kept
     validators = Validators(state.etag, state.last_modified) if same_place and source.is_url else None
     fetched = fetch(source.location, validators, user_agent=agent, timeout=source.timeout or TIMEOUT)
     if fetched.not_modified:
-        return SourceOutcome(source.name, source.location, "304", fetched.etag, fetched.last_modified), None
+        return SourceOutcome(source.name, kept, "304", fetched.etag, fetched.last_modified), None
     if source.is_url:
-        outcome = SourceOutcome(source.name, source.location, str(fetched.status), fetched.etag, fetched.last_modified)
+        outcome = SourceOutcome(source.name, kept, str(fetched.status), fetched.etag, fetched.last_modified)
     else:
         tag = _content_tag(fetched.data or b"")
         if same_place and state.etag == tag:
-            return SourceOutcome(source.name, source.location, "unchanged", tag), None
-        outcome = SourceOutcome(source.name, source.location, "file", tag)
-    label = source.location if source.is_url else Path(source.location).name
+            return SourceOutcome(source.name, kept, "unchanged", tag), None
+        outcome = SourceOutcome(source.name, kept, "file", tag)
+    label = kept if source.is_url else Path(source.location).name
     result = parse_fetched(fetched, kind=source.kind, source=label, selectors=source.selector_map, date_order=order)
     result = apply_defaults(result, category=source.category, include=source.include, exclude=source.exclude)
     if not result.items and result.problems:
@@ -76,13 +78,13 @@ def _read_source(source, state, *, agent: str, order: str | None):
     return outcome, result
 
 
+_SKIPPED = re.compile(r"; (?:\w+ )*skipped$")  # "; skipped", "; item skipped", "; row skipped"
+
+
 def _without_skip(problem: Problem) -> str:
     """A problem told as the reason a source failed: "; item skipped" would say that
     the rest of the source was read."""
     return f"{problem.source}:{problem.line}: {_SKIPPED.sub('', problem.message)}"
-
-
-_SKIPPED = re.compile(r"; (?:\w+ )*skipped$")  # "; skipped", "; item skipped", "; row skipped"
 
 @recorded("run")
 def run(
@@ -128,7 +130,7 @@ def run(
                 else:
                     fresh.append((source.name, result))
             if message is not None:
-                outcomes.append(SourceOutcome(source.name, source.location, "failed", error=message))
+                outcomes.append(SourceOutcome(source.name, redacted(source.location), "failed", error=message))
                 reports.append(SourceReport(source.name, "failed", error=message))
             if progress:
                 progress(source.name)

@@ -57,6 +57,28 @@ def status(settings: Settings, *, runs: int = 10) -> Status:
     return Status(tuple(records), tuple((name, states.get(name)) for name in names), tuple(problems), tuple(sends))
 
 
+# What a source's last answer (SourceOutcome.status) was, in a user's words
+_SOURCE_STATES = {
+    "file": "read (file changed)",
+    "unchanged": "unchanged (same file)",
+    "304": "not modified (304)",
+    "failed": "failed",
+}
+
+
+def describe_source(name: str, state: SourceState | None) -> str:
+    """One line: 'news: read (file changed); last success 2023-02-01T09:00:00+00:00', then
+    '; failed <when>: <error>' if it ever failed."""
+    if state is None:
+        return f"{name}: never read"
+    status = state.last_status
+    words = _SOURCE_STATES.get(status or "", f"read (HTTP {status})" if status else "not read yet")
+    line = f"{name}: {words}; last success {state.last_success or 'never'}"
+    if state.last_failure:
+        line += f"; failed {state.last_failure}: {state.last_error}"
+    return line
+
+
 def describe_run(run: RunRecord) -> str:
     """One line: 'run 2023-02-01T09:00:00+00:00 (2 s): 3 new, 1 edited, 5 files written; failed (exit 1): ...'."""
     started = datetime.fromisoformat(run.started)

@@ -185,3 +185,65 @@ def test_templates_flag_overrides_one_block_of_the_default_theme(site, tmp_path)
 def test_verbose_flag_works_after_the_command_name_too(site):
     status, _, err = run("--config", str(site), "ingest", "-v", *map(str, SAMPLES))
     assert status == 0 and "50 new" in err
+
+
+def _items_file(path: Path, *items: tuple[str, str]) -> str:
+    """An items file of (title, category) items dated in January 2023."""
+    path.write_text("".join(f"[[items]]\ntitle = {json.dumps(title)}\ndate = 2023-01-{day + 10}\n"
+                            f"category = {json.dumps(category)}\n" for day, (title, category) in enumerate(items)),
+                    encoding="utf-8")
+    return str(path)
+
+
+def test_a_300_character_category_builds_with_a_bounded_file_name(site, tmp_path):
+    long_category = "International Cooperative Alliance " * 9  # over 300 characters
+    items = _items_file(tmp_path / "long.toml", ("A long-category item", long_category))
+    assert run("--config", str(site), "ingest", items)[0] == 0
+    status, _, err = run("--config", str(site), "build")
+    assert (status, err) == (0, "")
+    names = [path.name for path in (site.parent / "public" / "feeds" / "category").iterdir()]
+    assert len(names) == 3 and all(len(name.encode()) <= 90 for name in names)
+
+
+def test_a_crafted_category_never_takes_over_another_feed_url(site, tmp_path):
+    config, category = str(site), site.parent / "public" / "feeds" / "category"
+    assert run("--config", config, "ingest", _items_file(tmp_path / "a.toml", ("Real news", "Néws")))[0] == 0
+    assert run("--config", config, "build")[0] == 0
+    assert "Real news" in (category / "news-e8c3e197.atom").read_text(encoding="utf-8")
+    crafted = _items_file(tmp_path / "b.toml", ("Crafted news", "news-e8c3e197"))
+    assert run("--config", config, "ingest", crafted)[0] == 0
+    assert run("--config", config, "build")[0] == 0
+    taken = (category / "news-e8c3e197.atom").read_text(encoding="utf-8")
+    assert "Real news" in taken and "Crafted news" not in taken
+    assert "Crafted news" in (category / "news-e8c3e197-2.atom").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("title", ['The "Co-op" Times \\ News', "L'été « coopératif »", '""" """'])
+def test_init_keeps_any_title_exactly_and_the_next_command_reads_it(tmp_path, title):
+    from newsletter.app.config import load_settings
+
+    config = tmp_path / "feedletter.toml"
+    status, out, err = run("--config", str(config), "init", "--title", title)
+    assert (status, err) == (0, ""), err
+    settings = load_settings(config)
+    assert settings.meta.title == settings.newsletter.title == settings.meta.author.name == title
+    text = config.read_text(encoding="utf-8")
+    assert "# Where the output directory is published" in text  # the starter's comments stay
+    assert run("--config", str(config), "ingest", str(SAMPLES[0]))[0] == 0
+    assert run("--config", str(config), "build")[0] == 0
+
+
+def test_init_writes_nothing_that_would_not_read_back(tmp_path):
+    config = tmp_path / "feedletter.toml"
+    status, out, err = run("--config", str(config), "init", "--base-url", "not a url")
+    assert status == 2 and out == ""
+    assert err.startswith(f"feedletter: {config}: not written: [site] base_url") and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_piped_items_rows_end_without_a_trailing_tab(site):
+    assert run("--config", str(site), "ingest", str(SAMPLES[0]))[0] == 0
+    status, out, _ = run("--config", str(site), "items")
+    rows = out.splitlines()
+    assert status == 0 and len(rows) == 10
+    assert all(not row.endswith(("\t", " ")) and row.split("\t")[5] == "visible" for row in rows)

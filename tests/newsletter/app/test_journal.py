@@ -76,3 +76,14 @@ def _config(tmp_path: Path) -> Path:
     config = tmp_path / "feedletter.toml"
     config.write_text('[site]\nbase_url = "https://news.example.org/"\n[paths]\narchive = "new.db"\n', encoding="utf-8")
     return config
+
+
+def test_a_category_keeps_the_slug_it_was_given(tmp_path):
+    shutil.copy(RELEASE_0_1, tmp_path / "feedletter.db")  # an archive made before slugs were kept
+    with Archive.open(tmp_path / "feedletter.db") as archive:
+        journal = Journal(archive)
+        assert journal.category_slugs() == {}
+        journal.remember_category_slugs({"néws": "news-e8c3e197"})
+        journal.remember_category_slugs({"néws": "news", "events": "events"})
+    with Archive.open(tmp_path / "feedletter.db") as archive:
+        assert Journal(archive).category_slugs() == {"néws": "news-e8c3e197", "events": "events"}

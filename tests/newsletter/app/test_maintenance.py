@@ -330,9 +330,9 @@ def test_status_after_a_run_with_one_failing_source(site, tmp_path):
     assert lines[0].startswith("last: run 2023-02-01T09:00:00+00:00 (")
     assert "1 new, 0 edited" in lines[0] and "files written" in lines[0]
     assert lines[0].endswith("failed (exit 1): sources failed: gone")
-    assert any(line.startswith("news: last file; ok 2023-02-01T09:00:00+00:00") for line in lines)
+    assert any(line.startswith("news: read (file changed); last success 2023-02-01T09:00:00+00:00") for line in lines)
     (gone,) = [line for line in lines if line.startswith("gone:")]
-    assert gone.startswith("gone: last failed; ok never; failed 2023-02-01T09:00:00+00:00:") and "missing.txt" in gone
+    assert gone.startswith("gone: failed; last success never; failed 2023-02-01T09:00:00+00:00:") and "missing.txt" in gone
     (problem,) = [line for line in lines if line.startswith("problem ")]
     assert problem.startswith("problem news:8: item has no date line") and "(since 2023-02-01T09:00:00+00:00)" in problem
 

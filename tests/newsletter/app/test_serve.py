@@ -26,6 +26,9 @@ def server(tmp_path_factory):
     (root / "issues" / "index.html").write_text("<html lang='en'></html>", encoding="utf-8")
     (tmp / "secret.txt").write_text("outside the root", encoding="utf-8")
     os.symlink(tmp / "secret.txt", root / "link-out.txt")
+    for name in (".env", "feeds/.hidden.atom", ".git/config"):  # never served
+        (root / name).parent.mkdir(exist_ok=True)
+        (root / name).write_text("SECRET=1", encoding="utf-8")
     httpd = make_server(root, "127.0.0.1", 0)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -137,3 +140,43 @@ def test_unchanged_rebuild_keeps_etag_and_304(server, tmp_path):
     status, again, _ = request(port, "/feeds/items.atom", headers={
         "If-None-Match": headers["etag"], "If-Modified-Since": headers["last-modified"]})
     assert status == 304 and again["last-modified"] == headers["last-modified"]
+
+
+@pytest.mark.parametrize("accept", ["gzip;q=abc", "gzip;q=", "gzip;q=2", "gzip;q=nan", "gzip; level=9; q=x"])
+def test_a_bad_accept_encoding_is_ignored(server, accept):
+    status, headers, body = request(server[0], "/feeds/items.atom", headers={"Accept-Encoding": accept})
+    assert status == 200 and "content-encoding" not in headers
+    assert body == (server[1] / "feeds" / "items.atom").read_bytes()
+
+
+def test_gzip_with_a_valid_q_and_other_parameters(server):
+    _, headers, _ = request(server[0], "/feeds/items.atom", headers={"Accept-Encoding": "br, gzip; level=9; q=0.5"})
+    assert headers["content-encoding"] == "gzip"
+
+
+@pytest.mark.parametrize("target, location", [
+    ("//issues", "/issues/"), ("http://x//issues", "/issues/"), ("http://evil.example//issues", "/issues/"),
+    ("/./issues?x=1", "/issues/"), ("/issues/../issues", None), ("//evil.example/issues", None),
+])
+def test_redirects_stay_on_the_same_origin(server, target, location):
+    status, headers, _ = request(server[0], target)
+    if location is None:
+        assert status == 404
+    else:
+        assert status == 301 and headers["location"] == location
+
+
+@pytest.mark.parametrize("path", ["/.env", "/feeds/.hidden.atom", "/.git/config", "/%2eenv", "/feeds/%2Ehidden.atom"])
+def test_dotfiles_are_not_served(server, path):
+    status, _, body = request(server[0], path)
+    assert status == 404 and b"SECRET" not in body
+
+
+def test_a_request_target_that_is_no_path_is_refused(server):
+    status, _, _ = request(server[0], "*", method="GET")
+    assert status == 400
+
+
+def test_server_header_has_no_trailing_space(server):
+    _, headers, _ = request(server[0], "/feeds/items.atom")
+    assert headers["server"] == "feedletter"

@@ -19,9 +19,9 @@ FEEDLETTER = Path(sys.executable).parent / "feedletter"
 EXPECTED = {
     "listing": {"Listing news one", "Listing news two"},
     "page": {"HTML news one & more", "HTML news two"},
-    "partner": {"RSS news one", "RSS news two"},
+    "partner": {"RSS news one", "RSS news two", "RSS news undated"},  # undated feed entries are kept
     "atom": {"Atom news one", "Atom news two"},
-    "jsonfeed": {"JSON news one", "A title-less JSON post, as microblogs write them."},
+    "jsonfeed": {"JSON news one", "A title-less JSON post, as microblogs write them.", "JSON undated"},
     "curated": {"TOML item one", "TOML item two"},
 }
 
@@ -114,7 +114,8 @@ def test_every_kind_lands_in_one_build_then_304s_write_nothing(tmp_path, server,
     # the problems of the first sight are told once, on stderr, as warnings
     warnings = first.err.splitlines()
     assert all(line.startswith("feedletter: warning: source ") for line in warnings)
-    assert any("Undated HTML news" in line for line in warnings) and any("RSS news undated" in line for line in warnings)
+    assert any("Undated HTML news" in line for line in warnings)  # a page's undated item is a problem
+    assert not any("RSS news undated" in line for line in warnings)  # a feed's is kept, dated when first seen
     public = tmp_path / "public"
     assert (public / "feeds" / "items.atom").exists()
     atom = (public / "feeds" / "items.atom").read_text(encoding="utf-8")
@@ -138,7 +139,9 @@ def test_every_kind_lands_in_one_build_then_304s_write_nothing(tmp_path, server,
     assert etags["partner"] == '"r1"' and etags["curated"].startswith("sha256:")
 
     assert cli(config, "status") == 0
-    assert "partner: last 304" in capsys.readouterr().out
+    told = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("partner: not modified (304); last success 2023-02-01T09:00:00+00:00") for line in told)
+    assert any(line.startswith("curated: unchanged (same file); last success ") for line in told)
 
 
 def test_one_source_down_the_others_land_exit_1_and_one_line(tmp_path, server, capsys):
@@ -238,7 +241,7 @@ def test_ingest_takes_urls_and_files_of_every_kind(tmp_path, server, capsys):
     assert cli(config, *args) == 0
     titles = {title for titles in stored(config).values() for title in titles}
     assert titles == EXPECTED["listing"] | EXPECTED["partner"] | EXPECTED["curated"] | EXPECTED["atom"] | EXPECTED["jsonfeed"]
-    assert "RSS news undated" in capsys.readouterr().err
+    assert "RSS news undated" not in capsys.readouterr().err
     # an HTML page without selectors is read as text; one without listing blocks is no listing
     server.routes["/list.html"] = (200, {"Content-Type": "text/html"}, (
         b"<html><body><ol><li><p>Web</p><p>Plain page news</p><p>30 January 2023</p></li></ol></body></html>"))
@@ -249,3 +252,46 @@ def test_ingest_takes_urls_and_files_of_every_kind(tmp_path, server, capsys):
     # --kind overrides the guess
     assert cli(config, "ingest", "--kind", "feed", str(tmp_path / "news.txt")) == 1
     assert "expected a feed but got listing text" in capsys.readouterr().err
+
+
+def test_status_names_each_source_state_in_words(tmp_path, server, capsys):
+    server.routes["/feed.xml"] = (500, {"Content-Type": "text/plain"}, b"boom")
+    config = write_config(tmp_path, server.base)
+    assert cli(config, "run") == 1
+    capsys.readouterr()
+    assert cli(config, "status") == 0
+    told = {line.split(":", 1)[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert told["listing"].startswith("listing: read (HTTP 200); last success ")
+    assert told["curated"].startswith("curated: read (file changed); last success ")
+    assert told["partner"].startswith("partner: failed; last success never; failed 2023-02-01T09:00:00+00:00: ")
+    assert not any(" last file" in line or "; ok " in line for line in told.values())
+
+
+def test_run_without_sources_exits_2_and_says_what_to_add(tmp_path, capsys):
+    config = tmp_path / "feedletter.toml"
+    config.write_text('[site]\nbase_url = "https://news.example.org/"\n', encoding="utf-8")
+    assert cli(config, "run") == 2
+    err = capsys.readouterr().err
+    assert err == (f"feedletter: {config}: no [[sources]] to read; add a [[sources]] table with a name and a "
+                   "location for each place the news comes from (README: Configuration)\n")
+    assert not (tmp_path / "public").exists()
+
+
+def test_a_source_with_nothing_readable_fails_without_saying_item_skipped(tmp_path, server, capsys):
+    server.routes["/news.txt"] = (200, {"Content-Type": "text/plain"}, b"  1. News\n    A title\n    No date here.\n")
+    config = write_config(tmp_path, server.base)
+    assert cli(config, "run") == 1
+    (line,) = [line for line in capsys.readouterr().err.splitlines() if "source listing:" in line]
+    assert line.startswith(f"feedletter: source listing: nothing could be read: {server.base}/news.txt:1: item has no")
+    assert "skipped" not in line
+
+
+def test_a_lock_busy_attempt_is_not_shown_as_the_last_run(tmp_path, server, capsys):
+    config = write_config(tmp_path, server.base, lock_wait=0.2)
+    assert cli(config, "run") == 0
+    with run_lock(tmp_path / "feedletter.db.lock", wait=1):
+        assert cli(config, "run") == 1
+    capsys.readouterr()
+    assert cli(config, "status") == 0
+    last = capsys.readouterr().out.splitlines()[0]
+    assert last.startswith("last: run 2023-02-01T09:00:00+00:00") and last.endswith("; ok")
