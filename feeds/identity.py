@@ -42,12 +42,29 @@ def guid_key(guid: str) -> str:
     return f"guid|{guid}"
 
 
+def undated_key(title: str) -> str:
+    """The key of an item with neither a date nor an id of its own: its title."""
+    return f"undated|{normalise_title(title)}"
+
+
+def parsed_key(item: ParsedItem) -> str:
+    """The key an item of a source is stored under (besides its guid's)."""
+    return item_key(item.title, item.date) if item.date else undated_key(item.title)
+
+
 def mint_id(authority: str, title: str, when: date, *, key: str | None = None) -> str:
     """A tag URI (RFC 4151) from the normalised title and date: the same page ingested
     into a new archive gets the same ids, and the stored id never changes afterwards.
     `key` is `item_key(title, when)` when the caller has it already."""
     digest = hashlib.sha256((key or item_key(title, when)).encode()).hexdigest()[:16]
     return f"tag:{authority}:item/{when.isoformat()}/{digest}"
+
+
+def mint_entry_id(authority: str, source: str, guid: str) -> str:
+    """A feed entry's tag URI, from its source and its own id (guid, id, else link): the
+    same feed ingested into a new archive gets the same ids, dated or not."""
+    digest = hashlib.sha256(f"{source}\x1f{guid}".encode()).hexdigest()[:16]
+    return f"tag:{authority}:entry/{digest}"
 
 
 def content_hash(item: ParsedItem) -> str:
@@ -59,7 +76,7 @@ def content_hash(item: ParsedItem) -> str:
 def first_of_each(items: Iterable[ParsedItem]) -> tuple[ParsedItem, ...]:
     """The items in order, without repeats: the same date and normalised title is the
     same item (a page listing one story twice, a feed repeating an entry)."""
-    seen: set[tuple[date, str]] = set()
+    seen: set[tuple[date | None, str]] = set()
     unique = []
     for item in items:
         key = (item.date, normalise_title(item.title))

@@ -23,12 +23,13 @@ class ParsedItem:
     """One item as read from a source, before the archive gives it an identity."""
 
     title: str
-    date: date
+    date: date | None  # None: the source gives none (a feed entry); the archive dates it when first seen
     category: str | None = None
     summary: str | None = None
     url: str | None = None
     line: int = 0
-    guid: str | None = None  # an id the source itself gives (feeds), if any
+    guid: str | None = None  # an id the source itself gives (feeds: guid/id, else link), if any
+    moment: datetime | None = None  # aware: the entry's own time, when the source gives one
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from ..dates import rfc3339
-from ..identity import content_hash, guid_key, item_key, mint_id
+from ..identity import content_hash, guid_key, item_key, mint_entry_id, mint_id, parsed_key
 from ..model import ParsedItem
 from .db import Database, select_in
 
@@ -70,33 +70,38 @@ def _ingest_source(db, source: str, items, now: datetime, zone: ZoneInfo, author
     # per-item queries otherwise.
     keyed: dict[str, ParsedItem] = {}
     for item in items:
-        keyed.setdefault(item_key(item.title, item.date), item)  # one page, one copy
+        keyed.setdefault(parsed_key(item), item)  # one page, one copy
     known = _known(db, keyed)
     unmatched: list[tuple[str, ParsedItem]] = []
     for key, item in keyed.items():
-        row = known.get(guid_key(item.guid)) if item.guid else None
-        row = row or known.get(key)
+        by_guid = known.get(guid_key(item.guid)) if item.guid else None
+        row = by_guid or known.get(key)
         if row is None:
             unmatched.append((key, item))
             continue
         item_id, title, when, stored_source, stored_hash = row
-        current = item_key(title, date.fromisoformat(when)) == key
+        # Only the item's own source may edit it, and only under its current key (or the
+        # entry's own id), so an old copy of a page never flips it back and forth.
+        current = by_guid is not None or item_key(title, date.fromisoformat(when)) == key
         new_hash = content_hash(item)
-        # Only the item's own source may edit it, and only under its current key, so
-        # an old copy of a page or an overlapping page never flips it back and forth.
         if stored_source == source and current and stored_hash != new_hash:
             _update(db, item_id, item, new_hash, now, result.rev)
             result.edited.append(item_id)
         else:
             result.unchanged += 1
     new_by_day: dict[date, list[tuple[str, ParsedItem]]] = defaultdict(list)
-    candidates = _edit_candidates(db, source, [item for _, item in unmatched if item.summary])
+    candidates = _edit_candidates(db, source, [item for _, item in unmatched if item.summary and item.date])
+    undated = 0
     for key, item in unmatched:
         edited = _find_edited(candidates, item, keyed)
         if edited:
             _update(db, edited, item, content_hash(item), now, result.rev)
             db.execute("INSERT OR IGNORE INTO item_keys VALUES (?, ?)", (key, edited))
             result.edited.append(edited)
+        elif item.date is None:  # dated when first seen, once, a second apart in feed order
+            seen = now.astimezone(zone) - timedelta(seconds=undated)
+            new_by_day[seen.date()].append((key, replace(item, moment=seen)))
+            undated += 1
         else:
             new_by_day[item.date].append((key, item))
     _insert_new(db, source, new_by_day, rfc3339(now), zone, authority, result)
@@ -108,13 +113,20 @@ def _insert_new(db, source: str, new_by_day, seen: str, zone: ZoneInfo, authorit
     for day, day_items in new_by_day.items():
         start = datetime.combine(day, time(), zone)
         base = bases.get(day.isoformat(), 0)
-        # Listing order is newest first: the top item of a day gets the latest time.
+        # Listing order is newest first: the top item of a day gets the latest time. An
+        # entry with a time of its own keeps it, and its offset orders it in the day.
         for position, (key, item) in enumerate(day_items):
-            offset = base + len(day_items) - position
-            published = rfc3339(start + timedelta(seconds=offset))
-            item_id = mint_id(authority, item.title, item.date, key=key)
+            if item.moment is not None:
+                wall = item.moment.time()
+                offset = wall.hour * 3600 + wall.minute * 60 + wall.second
+                published = rfc3339(item.moment)
+            else:
+                offset = base + len(day_items) - position
+                published = rfc3339(start + timedelta(seconds=offset))
+            item_id = (mint_entry_id(authority, source, item.guid) if item.guid
+                       else mint_id(authority, item.title, day, key=key))
             rows.append((
-                item_id, item.title, item.date.isoformat(), item.category, item.summary, item.url, source,
+                item_id, item.title, day.isoformat(), item.category, item.summary, item.url, source,
                 offset, published, published, seen, content_hash(item), result.rev,
             ))
             keys.append((key, item_id))
@@ -143,7 +155,7 @@ def _known(db, keyed: dict[str, ParsedItem]) -> dict[str, tuple]:
 
 def _edit_candidates(db, source: str, items: list[ParsedItem]) -> dict[tuple[str, str], list]:
     """(date, summary) -> [(id, title)] of this source's stored items on those days."""
-    days = sorted({item.date.isoformat() for item in items})
+    days = sorted({item.date.isoformat() for item in items if item.date})
     found: dict[tuple[str, str], list] = defaultdict(list)
     rows = select_in(
         db,
@@ -158,7 +170,7 @@ def _edit_candidates(db, source: str, items: list[ParsedItem]) -> dict[tuple[str
 
 
 def _find_edited(candidates, item: ParsedItem, present: dict[str, ParsedItem]) -> str | None:
-    if not item.summary:
+    if not item.summary or item.date is None:
         return None
     rows = candidates.get((item.date.isoformat(), item.summary), ())
     gone = [item_id for item_id, title in rows if item_key(title, item.date) not in present]

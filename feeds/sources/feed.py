@@ -7,9 +7,9 @@ used only to find line numbers, runs with resolve_entities=False and no network.
 then reduced to text, because every item summary in feedletter is plain text.
 
 Item ids: the feed's guid/id, else the link. Dates: the entry's own date as written
-in the feed (its local day), parsed with the standard library / python-dateutil;
-feedparser's UTC-normalised dates are the fallback. An entry without a date is a
-problem (a dateless item would float in every reader, traps 6).
+in the feed (its local day) and, when it has a zone, its instant, kept with its offset;
+feedparser's UTC-normalised dates are the fallback. An undated entry is kept: the
+archive dates it when it is first seen, once (feed readers do the same).
 A bozo feed is still read where entries can be recovered, with a warning problem.
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from ..dates import parse_instant, plausible
@@ -26,7 +26,7 @@ from ..identity import first_of_each
 from ..model import ParsedItem, ParseResult, Problem
 from ..sanitise import normalise_space
 from ..urls import absolute_url
-from .html import node_text
+from .html import MAX_HTML_DEPTH, nesting_line, node_text
 
 SUMMARY_LIMIT = 1200  # characters of summary text kept from a feed entry
 JSON_FEED_PREFIX = "https://jsonfeed.org/version/"
@@ -180,23 +180,39 @@ def _entry_lines(data: bytes, count: int) -> list[int] | None:
     return lines if len(lines) == count else None
 
 
-def _entry_date(entry: Any) -> date | None:
+def _entry_time(entry: Any) -> tuple[date | None, datetime | None]:
+    """The entry's day as written and, when it gives one with a zone, its instant (kept
+    with its own offset); (None, None) for an undated entry."""
+    present = set(entry.keys())  # asking for an absent key makes feedparser map and warn
     for key in ("published", "updated", "created", "issued", "modified"):
-        raw = entry.get(key)
+        raw = entry.get(key) if key in present else None
         if isinstance(raw, str):
             moment = parse_instant(raw)
             if moment is not None:
-                return moment.date()
+                return moment.date(), moment if moment.tzinfo is not None else None
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed = entry.get(key)
+        parsed = entry.get(key) if key in present else None
         if parsed:
             day = date(parsed.tm_year, parsed.tm_mon, parsed.tm_mday)
             if plausible(day):
-                return day
+                return day, None
+    return None, None
+
+
+def _nested_too_deep(markups: list[Any], *, source: str, line: int) -> Problem | None:
+    """An entry whose HTML nests deeper than browsers go is skipped before nh3 and lexbor
+    build trees of it, which takes time growing with the square of the depth."""
+    if any(isinstance(markup, str) and nesting_line(markup) is not None for markup in markups):
+        return Problem(source, line, f"the entry's HTML nests elements more than {MAX_HTML_DEPTH} deep, "
+                                     f"expected at most {MAX_HTML_DEPTH}; skipped")
     return None
 
 
 def _read_entry(entry: Any, *, line: int, source: str, base: str | None) -> tuple[ParsedItem | None, Problem | None]:
+    markups = [entry.get("title"), entry.get("summary"), *(part.get("value") for part in entry.get("content") or [])]
+    too_deep = _nested_too_deep(markups, source=source, line=line)
+    if too_deep is not None:
+        return None, too_deep
     title = normalise_space(sanitise_to_text(entry.get("title") or ""))
     link = absolute_url(entry.get("link"), base)
     summary_html = entry.get("summary") or ""
@@ -207,14 +223,17 @@ def _read_entry(entry: Any, *, line: int, source: str, base: str | None) -> tupl
         if not summary:
             return None, Problem(source, line, "entry has neither title nor summary; skipped")
         title = _shorten_title(summary)
-    when = _entry_date(entry)
-    if when is None:
-        return None, Problem(source, line, f"entry {title!r} has no readable date; skipped")
+    when, moment = _entry_time(entry)  # undated entries are kept: the archive dates them when first seen
     guid = entry.get("id") or entry.get("guid") or link
+    written = next((entry[key] for key in ("published", "updated") if key in set(entry.keys())), None)
+    problem = None
+    if when is None and written:
+        problem = Problem(source, line, f"entry {title!r}: its date {written!r} is not readable; "
+                          "it is dated when first seen")
     tags = entry.get("tags") or []
     category = next((normalise_space(t.get("term") or t.get("label") or "") for t in tags if (t.get("term") or t.get("label"))), None)
     return ParsedItem(title, when, category or None, summary or None, link, line=line,
-                      guid=str(guid).strip() or None if guid else None), None
+                      guid=str(guid).strip() or None if guid else None, moment=moment), problem
 
 
 def _shorten_title(text: str, limit: int = 90) -> str:
@@ -229,11 +248,14 @@ def _shorten_title(text: str, limit: int = 90) -> str:
 
 def parse_json_feed(data: bytes, *, source: str, base_url: str | None = None) -> ParseResult:
     from .decoding import decode_text
-    from .items import json_elements_with_lines
+    from .items import json_elements_with_lines, nesting_problem
 
     text, problem = decode_text(data, source=source)
     if text is None:
         return ParseResult(source, problems=(problem,) if problem else ())
+    problem = nesting_problem(text, source=source, syntax="json")
+    if problem is not None:
+        return ParseResult(source, problems=(problem,))
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
@@ -269,6 +291,9 @@ def _text(value: Any) -> str:
 
 
 def _read_json_item(entry: dict, *, line: int, source: str, base: str | None) -> tuple[ParsedItem | None, Problem | None]:
+    too_deep = _nested_too_deep([entry.get("content_html")], source=source, line=line)
+    if too_deep is not None:
+        return None, too_deep
     link = absolute_url(entry.get("url"), base) or absolute_url(entry.get("external_url"), base)
     if _text(entry.get("summary")):
         summary = normalise_paragraphs(_text(entry.get("summary")))
@@ -282,16 +307,14 @@ def _read_json_item(entry: dict, *, line: int, source: str, base: str | None) ->
         if not summary:
             return None, Problem(source, line, "item has neither title nor content; skipped")
         title = _shorten_title(summary)
-    when = None
+    when, moment = None, None  # undated items are kept: the archive dates them when first seen
     for key in ("date_published", "date_modified"):
-        moment = parse_instant(_text(entry.get(key)))
-        if moment is not None:
-            when = moment.date()
+        found = parse_instant(_text(entry.get(key)))
+        if found is not None:
+            when, moment = found.date(), found if found.tzinfo is not None else None
             break
-    if when is None:
-        return None, Problem(source, line, f"item {title!r} has no readable date_published; skipped")
     raw_id = entry.get("id")
     guid = str(raw_id).strip() if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) else ""
     tags = [normalise_space(t) for t in entry.get("tags") or [] if isinstance(t, str) and t.strip()]
     return ParsedItem(title, when, tags[0] if tags else None, summary or None, link, line=line,
-                      guid=guid or link), None
+                      guid=guid or link, moment=moment), None

@@ -26,6 +26,15 @@ FIELDS = ("title", "date", "category", "summary", "url")
 FORMATS = ("toml", "json", "csv")
 _TOML_HEADER = re.compile(r"\s*\[\[\s*items\s*\]\]\s*(#.*)?")
 _TOML_ERROR_LINE = re.compile(r"at line (\d+)")
+# JSON and TOML parsers recurse once per level of nesting, so hostile files ([[[[…]]]]) are
+# measured first, without recursion. Real items files and feeds nest a handful of levels.
+MAX_NESTING = 64
+_NESTING_TOKENS = {  # strings and comments (whose brackets do not count), and the brackets themselves
+    "json": re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]'),
+    "toml": re.compile(r'"""(?:[^\\]|\\.)*?"{3,5}|\'\'\'.*?\'{3,5}|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}]',
+                       re.DOTALL),
+}
+_NESTED = {"json": "arrays and objects", "toml": "arrays and tables"}
 
 
 def guess_format(text: str, name: str = "") -> str | None:
@@ -35,6 +44,8 @@ def guess_format(text: str, name: str = "") -> str | None:
     if suffix in FORMATS and suffix != "csv":
         return suffix
     if stripped.startswith(("{", "[")):
+        if nesting_problem(stripped, source="", syntax="json") is not None:
+            return "json"  # refused with its line by the JSON reader
         try:
             json.loads(stripped)
             return "json"
@@ -44,6 +55,23 @@ def guess_format(text: str, name: str = "") -> str | None:
         return "toml"
     if suffix == "csv" or _csv_header(stripped) is not None:
         return "csv"
+    return None
+
+
+def nesting_problem(text: str, *, source: str, syntax: str) -> Problem | None:
+    """A problem at the line where arrays and objects (`syntax` "json") or arrays and tables
+    ("toml") first nest more than MAX_NESTING deep; None when they never do."""
+    depth = 0
+    for match in _NESTING_TOKENS[syntax].finditer(text):
+        token = match[0]
+        if token in ("[", "{"):
+            depth += 1
+            if depth > MAX_NESTING:
+                line = text.count("\n", 0, match.start()) + 1
+                return Problem(source, line, f"{_NESTED[syntax]} nested more than {MAX_NESTING} deep; "
+                                             "expected plain items (a few levels at most)")
+        elif token in ("]", "}"):
+            depth = max(depth - 1, 0)
     return None
 
 
@@ -74,7 +102,7 @@ def parse(data: bytes, *, source: str, name: str = "", format: str | None = None
             problems=(Problem(source, 1, "not an items file: expected TOML [[items]], a JSON array or a CSV with title,date columns"),),
         )
     items: list[ParsedItem] = []
-    seen: set[tuple[date, str]] = set()
+    seen: set[tuple[date | None, str]] = set()
     for line, row in rows:
         item, row_problems = read_row(row, line=line, source=source)
         problems.extend(row_problems)
@@ -141,6 +169,9 @@ def read_row(row: Any, *, line: int, source: str) -> tuple[ParsedItem | None, li
 def _toml_rows(text: str, source: str) -> tuple[list[tuple[int, Any]], list[Problem]]:
     import tomllib
 
+    too_deep = nesting_problem(text, source=source, syntax="toml")
+    if too_deep is not None:
+        return [], [too_deep]
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -156,6 +187,9 @@ def _toml_rows(text: str, source: str) -> tuple[list[tuple[int, Any]], list[Prob
 
 
 def _json_rows(text: str, source: str) -> tuple[list[tuple[int, Any]], list[Problem]]:
+    too_deep = nesting_problem(text, source=source, syntax="json")
+    if too_deep is not None:
+        return [], [too_deep]
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
