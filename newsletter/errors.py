@@ -36,3 +36,16 @@ class SourcesFailed(FeedletterError):
     def __init__(self, names: list[str]):
         super().__init__(f"sources failed: {', '.join(names)}")
         self.names = names
+
+
+class InputsFailed(FeedletterError):
+    """Some inputs of `ingest` or `parse` could not be read; each was told on a line of
+    its own. The exit status is the worst of theirs."""
+
+    told = True
+
+    def __init__(self, errors: list[FeedletterError]):
+        super().__init__(f"{len(errors)} input{'s' * (len(errors) != 1)} could not be read: "
+                         + "; ".join(str(error) for error in errors))
+        self.errors = errors
+        self.exit_code = max(error.exit_code for error in errors)

@@ -34,9 +34,13 @@ def detect_kind(data: bytes, name: str = "") -> str:
     head = data[:65536].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith((b"{", b"[")):
         from .feed import is_json_feed
+        from .items import nesting_problem
 
         try:
-            document = json.loads(data.decode("utf-8-sig"))
+            text = data.decode("utf-8-sig")
+            if nesting_problem(text, source=name, syntax="json") is not None:
+                return "items"  # refused with its line by the items reader
+            document = json.loads(text)
         except (ValueError, UnicodeDecodeError):
             return "items"  # reported as invalid JSON by the items reader
         return "feed" if is_json_feed(document) else "items"
@@ -81,7 +85,7 @@ def _root_name(head: bytes) -> str | None:
             if not match:
                 return None
             name = match[1].decode("ascii", "replace").lower()
-            return name.rsplit(":", 1)[-1] if name.endswith(":rdf") else name
+            return name.rsplit(":", 1)[-1]  # <rdf:RDF>, <r:rss>: dialects with a prefix
         else:
             return None
         if end < 0:

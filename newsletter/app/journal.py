@@ -344,7 +344,7 @@ def summarise(command: str, result, started: str, finished: str) -> RunRecord:
         edited=len(ingest.edited) if ingest else 0,
         written=len(built.written) if built else 0,
         removed=len(built.removed) if built else 0,
-        failed=", ".join(failure.names) if failure else None,
+        failed=", ".join(getattr(failure, "names", ())) or None,  # the sources that failed
         ok=failure is None,
         exit_code=failure.exit_code if failure else 0,
         error=str(failure) if failure else None,

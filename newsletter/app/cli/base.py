@@ -31,6 +31,14 @@ class Context:
             self._settings = settings
         return self._settings
 
+    def settings_if_any(self):
+        """The settings when there is a config file, else None (`parse` works anywhere)."""
+        from ..config import config_path
+
+        if self._settings is None and not config_path(self.config_flag).exists():
+            return None
+        return self.settings
+
     def say(self, message: str) -> None:
         if self.verbose:
             click.echo(message, err=True)

@@ -71,20 +71,26 @@ def _write_read_back(path: Path, text: str) -> None:
         staged.unlink(missing_ok=True)
 
 
+KIND_CHOICE = click.Choice(["auto", "listing", "html", "feed", "items"])
+
+
 @cli.command()
 @verbose_option
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, metavar="FILE|URL...")
+@click.option("--kind", type=KIND_CHOICE, default="auto", show_default=True,
+              help="What the inputs are (default: recognised from the content).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array, one object per file.")
 @click.pass_obj
-def parse(obj: Context, files: tuple[Path, ...], as_json: bool) -> None:
-    """Show what listing FILES parse into, with problems. Touches nothing."""
-    from ..usecases.inputs import parse_file
+def parse(obj: Context, files: tuple[str, ...], kind: str, as_json: bool) -> None:
+    """Show what FILES or URLs parse into, with problems. Touches nothing; exits as
+    `ingest` would on the same inputs."""
+    from ..usecases.ingest import read_inputs
 
-    results = [parse_file(path) for path in files]
+    reads = read_inputs(obj.settings_if_any(), files, kind=kind)
+    results = [read.result for read in reads if read.result is not None]
     if as_json:
         click.echo(json.dumps([_result_json(result) for result in results], ensure_ascii=False, indent=2))
-        return
-    for result in results:
+    for result in [] if as_json else results:
         encoding = f" (read as {result.encoding})" if result.encoding != "UTF-8" else ""
         click.echo(f"{result.source}: {len(result.items)} items, {len(result.problems)} problems{encoding}")
         for item in result.items:
@@ -92,6 +98,18 @@ def parse(obj: Context, files: tuple[Path, ...], as_json: bool) -> None:
             click.echo(f"  {item.date.isoformat() if item.date else 'undated':10}  {category}{item.title}")
         for problem in result.problems:
             click.echo(f"  {problem}")
+    _fail_for([read.error for read in reads if read.error is not None])
+
+
+def _fail_for(errors: list) -> None:
+    """Each unreadable input on a line of its own; then the exit status of the worst."""
+    from ...errors import InputsFailed
+
+    for error in errors:
+        click.echo(f"feedletter: {error}", err=True)
+    if errors:
+        raise InputsFailed(errors)
+
 
 def _result_json(result) -> dict:
     return {
@@ -113,14 +131,15 @@ def _result_json(result) -> dict:
 @click.argument("files", nargs=-1, required=True, metavar="FILE|URL...")
 @click.option("--strict", is_flag=True, help="Any problem stores nothing and exits 1.")
 @click.option("--source", metavar="NAME", help="Source name to record (default: the file name or URL).")
-@click.option("--kind", type=click.Choice(["auto", "listing", "html", "feed", "items"]), default="auto",
-              show_default=True, help="What the inputs are (default: recognised from the content).")
+@click.option("--kind", type=KIND_CHOICE, default="auto", show_default=True,
+              help="What the inputs are (default: recognised from the content).")
 @click.option("--dry-run", is_flag=True, help="Say which items would be new or edited; store nothing.")
 @click.pass_obj
 def ingest(obj: Context, files: tuple[str, ...], strict: bool, source: str | None, kind: str,
            dry_run: bool) -> None:
     """Read FILES or URLs (listing text, HTML page, RSS/Atom/JSON feed, items file) and
-    add their items to the archive (one transaction)."""
+    add their items to the archive (one transaction). Each input is its own unit: the
+    readable ones are stored, each other one is told, and the exit status is the worst."""
     from ..usecases import ingest as app
 
     outcome = app.ingest(obj.settings, files, now=obj.now, strict=strict, source=source, kind=kind,
@@ -131,13 +150,16 @@ def ingest(obj: Context, files: tuple[str, ...], strict: bool, source: str | Non
         obj.say(note)
     for problem in outcome.problems:
         click.echo(f"feedletter: warning: {problem}", err=True)
-    if strict and outcome.problems:
+    if strict and (outcome.problems or outcome.failures):
+        _fail_for(list(outcome.failures))
         raise FeedletterError(f"{len(outcome.problems)} problems and --strict: nothing stored")
     report = outcome.report
     obj.say(
-        f"ingested {outcome.parsed} items from {len(files)} files: {len(report.added)} new, "
-        f"{len(report.edited)} edited, {report.unchanged} unchanged"
+        f"ingested {outcome.parsed} items from {outcome.stored_from} of {len(files)} inputs: "
+        f"{len(report.added)} new, {len(report.edited)} edited, {report.unchanged} unchanged"
     )
+    _fail_for(list(outcome.failures))
+
 
 PROGRESS_FROM = 5  # sources; with fewer a run ends before a bar is worth drawing
 

@@ -1,4 +1,5 @@
-"""`feedletter ingest`: files and URLs of every kind into the archive, in one transaction."""
+"""`feedletter ingest` (and `parse`): files and URLs of every kind, each its own unit:
+the good ones are stored, each bad one is told, and the exit status is the worst."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from datetime import datetime
 from pathlib import Path
 
 from feeds.archive import IngestReport
+from feeds.errors import FeedletterError
 from feeds.model import ParseResult, Problem
 
+from ...errors import InputsFailed
 from ..config import Settings
 from ..journal import recorded
 from .access import changed_titles, writing_archive
@@ -26,12 +29,30 @@ from .inputs import (
 
 
 @dataclass(frozen=True, slots=True)
+class InputRead:
+    """One input of `ingest` or `parse`: what it parsed into, or why it could not be read."""
+
+    name: str  # the source name its items are stored under
+    location: str
+    result: ParseResult | None = None
+    error: FeedletterError | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class IngestOutcome:
     report: IngestReport
     problems: tuple[Problem, ...] = ()
     parsed: int = 0
     notes: tuple[str, ...] = ()  # told with -v: e.g. a file read as UTF-16
     titles: dict[str, str] = field(default_factory=dict)  # --dry-run: id -> title of new and edited items
+    failures: tuple[FeedletterError, ...] = ()  # inputs that could not be read, each told on its own
+    stored_from: int = 0  # inputs whose items were stored
+
+    @property
+    def failure(self) -> InputsFailed | None:
+        """The ingest's error when inputs failed: what the journal records and the exit status."""
+        return InputsFailed(list(self.failures)) if self.failures else None
+
 
 @recorded("ingest")
 def ingest(
@@ -45,43 +66,58 @@ def ingest(
     dry_run: bool = False,
 ) -> IngestOutcome:
     """`feedletter ingest`: files and URLs of every kind, the kind recognised from the
-    content unless given. Everything is read and parsed first, then stored in one
-    transaction."""
-    agent = user_agent(settings)
+    content unless given. Every input is read and parsed first; the readable ones are
+    then stored in one transaction. `strict`: any problem or unreadable input stores
+    nothing."""
     with paused_gc():
-        named = _read_locations(locations, source=source, kind=kind, agent=agent, order=date_order(settings))
-    problems = tuple(problem for _, result in named for problem in result.problems)
-    parsed = sum(len(result.items) for _, result in named)
-    notes = encoding_notes([result for _, result in named])
-    if strict and problems:
-        return IngestOutcome(IngestReport(), problems, parsed, notes)
+        reads = read_inputs(settings, locations, source=source, kind=kind)
+    good = [(read.name, read.result) for read in reads if read.result is not None]
+    failures = tuple(read.error for read in reads if read.error is not None)
+    problems = tuple(problem for _, result in good for problem in result.problems)
+    parsed = sum(len(result.items) for _, result in good)
+    notes = encoding_notes([result for _, result in good])
+    if strict and (problems or failures):
+        return IngestOutcome(IngestReport(), problems, parsed, notes, failures=failures)
     with writing_archive(settings, dry_run=dry_run) as archive, paused_gc():
         report = archive.ingest(
-            [(name, result.items) for name, result in named],
+            [(name, result.items) for name, result in good],
             now=now, zone=settings.timezone, authority=settings.meta.id_authority,
         )
         titles = changed_titles(archive, report) if dry_run else {}
-    return IngestOutcome(report, problems, parsed, notes, titles)
+    return IngestOutcome(report, problems, parsed, notes, titles, failures, len(good))
 
-def _read_locations(locations: Sequence[str | Path], *, source: str | None, kind: str | None, agent: str,
-                    order: str | None):
+
+def read_inputs(settings: Settings | None, locations: Sequence[str | Path], *, source: str | None = None,
+                kind: str | None = None) -> list[InputRead]:
+    """Each location read and parsed on its own (no settings: `parse` outside a site)."""
+    agent = user_agent(settings) if settings else "feedletter"
+    order = date_order(settings) if settings else None
+    reads = []
+    for location in map(str, locations):
+        try:
+            name, result = _read_location(location, source=source, kind=kind, agent=agent, order=order)
+        except FeedletterError as error:
+            reads.append(InputRead(source or location, location, error=error))
+        else:
+            reads.append(InputRead(name, location, result))
+    return reads
+
+
+def _read_location(location: str, *, source: str | None, kind: str | None, agent: str,
+                   order: str | None) -> tuple[str, ParseResult]:
     from feeds.fetch import Fetched, fetch
     from feeds.sources import detect_kind
     from feeds.urls import is_web_url
 
-    named: list[tuple[str, ParseResult]] = []
-    for location in map(str, locations):
-        if is_web_url(location):
-            fetched = fetch(location, user_agent=agent)
-            result = parse_fetched(fetched, kind=kind or "auto", source=location, date_order=order)
-            named.append((source or location, require_items(result)))
-            continue
-        path = Path(location)
-        data = _read_local(path)
-        wanted = kind if kind not in (None, "auto") else detect_kind(data, path.name)
-        if wanted == "listing":
-            result = parse_file(path, data, date_order=order)  # the listing reader's own messages for bad text
-        else:
-            result = parse_fetched(Fetched(str(path), data), kind=wanted, source=str(path), date_order=order)
-        named.append((source or path.name, require_items(result)))
-    return named
+    if is_web_url(location):
+        fetched = fetch(location, user_agent=agent)
+        result = parse_fetched(fetched, kind=kind or "auto", source=location, date_order=order)
+        return source or location, require_items(result)
+    path = Path(location)
+    data = _read_local(path)
+    wanted = kind if kind not in (None, "auto") else detect_kind(data, path.name)
+    if wanted == "listing":
+        result = parse_file(path, data, date_order=order)  # the listing reader's own messages for bad text
+    else:
+        result = parse_fetched(Fetched(str(path), data), kind=wanted, source=str(path), date_order=order)
+    return source or path.name, require_items(result)

@@ -38,10 +38,10 @@ def encoding_notes(results: Sequence[ParseResult]) -> tuple[str, ...]:
     return tuple(f"{r.source}: read as {r.encoding}" for r in results if r.encoding != "UTF-8")
 
 def require_items(result: ParseResult) -> ParseResult:
-    """A file with no readable item at all is not a listing: a usage error."""
-    if not result.items:
-        reason = result.problems[0] if result.problems else f"{result.source}:1: no items found"
-        raise NotAListing(str(reason))
+    """An input in which nothing could be read is not a listing: a usage error. One that
+    reads but holds nothing yet (a valid feed with no entries) is an empty source."""
+    if not result.items and result.problems:
+        raise NotAListing(str(result.problems[0]))
     return result
 
 def date_order(settings: Settings, source_order: str | None = None) -> str | None:
@@ -67,22 +67,22 @@ def parse_fetched(fetched, *, kind: str, source: str, selectors=None, date_order
 
     data = fetched.data or b""
     detected = detect_kind(data, fetched.location)
-    if kind in ("auto", "", None):
-        kind = detected
-    elif kind != detected:
-        served = f" (served as {fetched.content_type})" if fetched.content_type else ""
-        raise SourceError(
-            f"{fetched.location}: expected {KIND_NAMES.get(kind, kind)} but got "
-            f"{KIND_NAMES.get(detected, detected)}{served}; check the location, or set kind = \"{detected}\""
-        )
-    return parse_source(
-        kind,
+    wanted = detected if kind in ("auto", "", None) else kind  # a kind given is never overridden
+    result = parse_source(
+        wanted,
         data,
         source=source,
         base_url=fetched.location if is_web_url(fetched.location) else None,
         options={"selectors": selectors or None, "charset": fetched.charset, "name": fetched.location,
                  "date_order": date_order},
     )
+    if wanted != detected and not result.items:
+        served = f" (served as {fetched.content_type})" if fetched.content_type else ""
+        raise SourceError(
+            f"{fetched.location}: expected {KIND_NAMES.get(wanted, wanted)} but got "
+            f"{KIND_NAMES.get(detected, detected)}{served}; check the location, or set kind = \"{detected}\""
+        )
+    return result
 
 def _read_local(path: Path) -> bytes:
     from feeds.fetch import read_file

@@ -61,10 +61,38 @@ def test_parse_json_shape(tmp_path):
 def test_parse_reports_problems_with_file_and_line(tmp_path):
     page = tmp_path / "events.txt"
     page.write_text("Events\n\n  1. Event\n\n    Cooperative summit\n\n    A summit.\n", encoding="utf-8")
-    status, out, _ = run("parse", "--json", str(page))
-    (result,) = json.loads(out)
-    assert status == 0 and result["items"] == []
-    assert result["problems"][0]["line"] == 3
+    status, out, err = run("parse", "--json", str(page))
+    assert status == 2 and json.loads(out) == []  # nothing parseable: as ingest, exit 2
+    assert f"feedletter: {page}:3: item has no date line" in err
+
+
+def test_parse_takes_kind_and_urls_and_tells_each_bad_input(tmp_path):
+    feed = tmp_path / "feed.xml"
+    feed.write_text('<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>https://f.example/</link>'
+                    "<item><title>One</title><guid>g1</guid></item></channel></rss>", encoding="utf-8")
+    page = tmp_path / "page.txt"
+    page.write_text("  1. News\n    Good item\n    5 Jan 2023\n", encoding="utf-8")
+    status, out, err = run("parse", "--kind", "feed", str(feed))
+    assert status == 0 and "1 items, 0 problems" in out and "undated" in out
+    status, out, err = run("parse", str(page), str(tmp_path / "missing.txt"), str(feed))
+    assert status == 1  # the worst: a missing file is a failed input
+    assert "page.txt: 1 items" in out and "feed.xml: 1 items" in out
+    assert err.splitlines() == [f"feedletter: {tmp_path / 'missing.txt'}: no such file"]
+    status, _, err = run("parse", "--kind", "listing", str(feed))
+    assert status == 2 and "no items found" in err
+
+
+def test_ingest_stores_the_good_inputs_and_tells_each_bad_one(site, tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text("  1. News\n    Good item\n    5 Jan 2023\n", encoding="utf-8")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("nothing here\n", encoding="utf-8")
+    status, _, err = run("--config", str(site), "-v", "ingest", str(good), str(empty), str(tmp_path / "gone.txt"))
+    assert status == 2  # the worst of: not a listing (2), a missing file (1)
+    assert f"feedletter: {empty}:1: no items found" in err and f"feedletter: {tmp_path / 'gone.txt'}: no such file" in err
+    assert "ingested 1 items from 1 of 3 inputs: 1 new" in err
+    status, out, _ = run("--config", str(site), "items", "--json")
+    assert [item["title"] for item in json.loads(out)] == ["Good item"]
 
 
 def test_ingest_warns_about_item_problems_but_stores_the_rest(site, tmp_path):
