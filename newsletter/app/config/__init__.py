@@ -41,6 +41,7 @@ class Settings:
     items_per_feed: int
     digest_months: int
     lock_wait: float
+    fetch_concurrency: int = 4  # sources `run` reads at once
     newsletter: NewsletterSettings = field(default_factory=NewsletterSettings)
     sources: tuple[SourceConfig, ...] = ()
     smtp: SmtpSettings | None = None
@@ -95,6 +96,7 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
         items_per_feed=limits.items_per_feed,
         digest_months=limits.digest_months,
         lock_wait=limits.lock_wait,
+        fetch_concurrency=limits.fetch_concurrency,
         newsletter=newsletter,
         sources=sources,
         smtp=read_smtp(top.table("smtp"), base) if top.has("smtp") else None,

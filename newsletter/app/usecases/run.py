@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from feeds.urls import redacted
 
 from ...errors import ConfigError, SourcesFailed
 from ..config import Settings
+from ..config.sources import SourceConfig
 from ..journal import Journal, SourceOutcome, recorded
 from .access import changed_titles, writing_archive
 from .build import BuildReport, build_site
@@ -86,6 +88,29 @@ def _without_skip(problem: Problem) -> str:
     the rest of the source was read."""
     return f"{problem.source}:{problem.line}: {_SKIPPED.sub('', problem.message)}"
 
+def _read_all(settings: Settings, states, agent: str, progress: Callable[[str], None] | None) -> list:
+    """Every source read, `fetch_concurrency` at a time (they mostly wait on the network),
+    each as (outcome, result or None) or its one-line error; in config order, so what is
+    stored, and so every output, does not depend on which answered first."""
+
+    def read(source: SourceConfig):
+        try:
+            return _read_source(source, states.get(source.name), agent=agent,
+                                order=date_order(settings, source.date_order))
+        except FeedletterError as error:
+            return str(error)
+        except Exception as error:  # a parser bug must not stop the other sources
+            return f"unexpected {type(error).__name__}: {error}"
+
+    reads = []
+    with ThreadPoolExecutor(max_workers=settings.fetch_concurrency) as pool:
+        for source, answer in zip(settings.sources, pool.map(read, settings.sources)):
+            reads.append(answer)
+            if progress:
+                progress(source.name)
+    return reads
+
+
 @recorded("run")
 def run(
     settings: Settings,
@@ -113,27 +138,17 @@ def run(
     with writing_archive(settings, dry_run=dry_run) as archive:
         journal = Journal(archive)
         states = journal.source_states()
-        for source in settings.sources:
-            message: str | None
-            try:
-                outcome, result = _read_source(source, states.get(source.name), agent=agent,
-                                               order=date_order(settings, source.date_order))
-            except FeedletterError as error:
-                message = str(error)
-            except Exception as error:  # a parser bug must not stop the other sources
-                message = f"unexpected {type(error).__name__}: {error}"
+        for source, read in zip(settings.sources, _read_all(settings, states, agent, progress)):
+            if isinstance(read, str):
+                outcomes.append(SourceOutcome(source.name, redacted(source.location), "failed", error=read))
+                reports.append(SourceReport(source.name, "failed", error=read))
+                continue
+            outcome, result = read
+            outcomes.append(outcome)
+            if result is None:
+                reports.append(SourceReport(source.name, outcome.status))
             else:
-                message = None
-                outcomes.append(outcome)
-                if result is None:
-                    reports.append(SourceReport(source.name, outcome.status))
-                else:
-                    fresh.append((source.name, result))
-            if message is not None:
-                outcomes.append(SourceOutcome(source.name, redacted(source.location), "failed", error=message))
-                reports.append(SourceReport(source.name, "failed", error=message))
-            if progress:
-                progress(source.name)
+                fresh.append((source.name, result))
         report = IngestReport()
         if fresh:
             report = archive.ingest(

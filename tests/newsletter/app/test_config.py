@@ -161,7 +161,7 @@ def config_error(toml: str) -> str:
                                "tag_authority, author"),
         (BASE + "[site.author]\nmail = 'x'\n", "[site.author] mail: unknown key, expected one of name, email"),
         (BASE + "[paths]\noutptu = 'public'\n", "[paths] outptu: unknown key, expected one of archive, output, outbox, templates"),
-        (BASE + "[feeds]\nitemz = 5\n", "[feeds] itemz: unknown key, expected one of items, digest_months, lock_wait"),
+        (BASE + "[feeds]\nitemz = 5\n", "[feeds] itemz: unknown key, expected one of items, digest_months, lock_wait, fetch_concurrency"),
         (BASE + "[newsletter]\nsubjekt = 'x'\n", "[newsletter] subjekt: unknown key, expected one of title,"),
         (BASE + "[[sources]]\nname = 'coop'\nlocation = 'a.txt'\nkindd = 'listing'\n",
          '[sources] 1 (name "coop") kindd: unknown key, expected one of name, kind, location, category, timeout, date_order, filter, '
@@ -279,6 +279,7 @@ templates = "theme"
 items = 5
 digest_months = 6
 lock_wait = 1.5
+fetch_concurrency = 2
 
 [newsletter]
 title = "N"

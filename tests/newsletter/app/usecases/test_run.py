@@ -295,3 +295,38 @@ def test_a_lock_busy_attempt_is_not_shown_as_the_last_run(tmp_path, server, caps
     assert cli(config, "status") == 0
     last = capsys.readouterr().out.splitlines()[0]
     assert last.startswith("last: run 2023-02-01T09:00:00+00:00") and last.endswith("; ok")
+
+
+def test_sources_are_read_at_once_and_stored_in_config_order(tmp_path):
+    """Eight slow sources: the server sees several requests in flight at once, and the
+    archive stores them in config order whatever answered first."""
+    import threading
+    import time
+
+    in_flight, most, lock = [0], [0], threading.Lock()
+
+    def slow(number: int):
+        def answer(_handler):
+            with lock:
+                in_flight[0] += 1
+                most[0] = max(most[0], in_flight[0])
+            time.sleep(0.3 if number % 2 else 0.05)  # the odd ones answer last
+            with lock:
+                in_flight[0] -= 1
+            page = f"- News\n  Story {number}\n  {number + 1} January 2023\n"
+            return 200, {"Content-Type": "text/plain; charset=utf-8"}, page.encode()
+        return answer
+
+    with Server() as server:
+        sources = ""
+        for number in range(8):
+            server.routes[f"/s{number}.txt"] = slow(number)
+            sources += f'[[sources]]\nname = "s{number}"\nkind = "listing"\nlocation = "{server.url(f"/s{number}.txt")}"\n'
+        config = tmp_path / "feedletter.toml"
+        config.write_text(f'[site]\nbase_url = "https://n.example.org/"\n[feeds]\nfetch_concurrency = 4\n{sources}',
+                          encoding="utf-8")
+        assert cli(config, "run") == 0
+    assert most[0] >= 2
+    with sqlite3.connect(tmp_path / "feedletter.db") as db:
+        assert [source for (source,) in db.execute("SELECT source FROM items ORDER BY rowid")] == [
+            f"s{number}" for number in range(8)]
