@@ -43,6 +43,7 @@ class Context:
         if self.verbose:
             click.echo(message, err=True)
 
+
 def verbose_option(command):
     """-v after the command name too ("feedletter run -v"), as well as before it."""
 
@@ -55,6 +56,7 @@ def verbose_option(command):
     return click.option("--verbose", "-v", count=True, expose_value=False, callback=more,
                         help="Say what was done.")(command)
 
+
 def parse_now(_ctx, _param, value: str | None) -> datetime | None:
     if value is None:
         return None
@@ -63,6 +65,7 @@ def parse_now(_ctx, _param, value: str | None) -> datetime | None:
     except ValueError:
         raise click.BadParameter("expected an ISO date-time such as 2023-01-31T12:00:00+00:00") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "-c", metavar="FILE", envvar="FEEDLETTER_CONFIG",
@@ -80,10 +83,12 @@ def cli(ctx: click.Context, config: str | None, templates: str | None, verbose: 
     """Turn news listing pages into an archive, feeds and a monthly newsletter."""
     ctx.obj = Context(config, verbose, now, templates)
 
+
 def warn(warnings: tuple[str, ...]) -> None:
     """Warnings reach the user whatever the verbosity: each is told once (see the use cases)."""
     for warning in warnings:
         click.echo(f"feedletter: warning: {warning}", err=True)
+
 
 def is_month(text: str) -> bool:
     try:
@@ -92,10 +97,12 @@ def is_month(text: str) -> bool:
         return False
     return len(text) == 7
 
+
 def month_option(_ctx, _param, value: str | None) -> str | None:
     if value is not None and not is_month(value):
         raise click.BadParameter(f"{value!r} is not a month, expected YYYY-MM")
     return value
+
 
 def tell_dry_run(ingested, titles: dict[str, str], built=None) -> None:
     """What a --dry-run would have done, on stdout (it is what the user asked for)."""

@@ -34,6 +34,7 @@ def build(obj: Context, dry_run: bool) -> None:
     for name in report.written:
         obj.say(f"  wrote {name}")
 
+
 @cli.command()
 @verbose_option
 @click.option("--month", metavar="YYYY-MM", help="The issue's month (default: the last complete month).")
@@ -58,6 +59,7 @@ def newsletter(obj: Context, month: str | None, send: bool, to: str | None, forc
     if send:
         _send(obj, report.month, to=to, force=force)
 
+
 def _send(obj: Context, month: str, *, to: str | None, force: bool) -> None:
     from ..usecases.send import send_newsletter
 
@@ -68,6 +70,7 @@ def _send(obj: Context, month: str, *, to: str | None, force: bool) -> None:
     obj.say(f"{month}: sent to {what}: {sent.recipients - len(sent.refused)} of {sent.recipients} accepted")
     if sent.refused:
         raise FeedletterError(f"{month}: {len(sent.refused)} of {sent.recipients} recipients refused")
+
 
 @cli.command()
 @verbose_option
@@ -92,6 +95,7 @@ def validate(obj: Context, directory: Path | None) -> None:
     if errors:
         raise FeedletterError(f"{len(errors)} problems in the outputs")
 
+
 def _validate_roots(obj: Context, directory: Path | None) -> list[tuple[str, Path]]:
     """(name prefix, directory): the output dir, plus the outbox when the config has one."""
     settings = None
@@ -107,6 +111,7 @@ def _validate_roots(obj: Context, directory: Path | None) -> list[tuple[str, Pat
     if settings is not None and settings.outbox.is_dir() and directory in (None, settings.output):
         roots.append(("outbox/", settings.outbox))
     return roots
+
 
 @cli.command()
 @verbose_option

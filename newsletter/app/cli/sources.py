@@ -37,6 +37,7 @@ def init(obj: Context, base_url: str, title: str, force: bool) -> None:
     click.echo(f"  15 6 * * *  {command} --config {path} run")
     click.echo(f"  30 6 1 * *  {command} --config {path} newsletter --send")
 
+
 def _starter_config(title: str, base_url: str, *, year: int) -> str:
     """The commented starter config with the site's own values, written by a TOML
     library: any title (quotes, backslashes) stays exactly what was given."""
@@ -126,6 +127,7 @@ def _result_json(result) -> dict:
         "problems": [{"line": p.line, "message": p.message} for p in result.problems],
     }
 
+
 @cli.command()
 @verbose_option
 @click.argument("files", nargs=-1, required=True, metavar="FILE|URL...")
@@ -162,6 +164,7 @@ def ingest(obj: Context, files: tuple[str, ...], strict: bool, source: str | Non
 
 
 PROGRESS_FROM = 5  # sources; with fewer a run ends before a bar is worth drawing
+
 
 @cli.command()
 @verbose_option
@@ -203,6 +206,7 @@ def run(obj: Context, dry_run: bool) -> None:
         obj.say(f"  wrote {name}")
     if report.failure:
         raise report.failure
+
 
 @cli.command()
 @verbose_option

@@ -28,14 +28,17 @@ def read_text(path: Path, data: bytes | None = None) -> tuple[str, str]:
         raise NotAListing(str(problem))
     return text, encoding
 
+
 def parse_file(path: Path, data: bytes | None = None, *, date_order: str | None = None) -> ParseResult:
     """A listing file parsed; characters that XML 1.0 forbids are removed and reported."""
     text, encoding = read_text(path, data)
     result = parse_listing(text, source=str(path), date_order=date_order)
     return result if encoding == "UTF-8" else replace(result, encoding=encoding)
 
+
 def encoding_notes(results: Sequence[ParseResult]) -> tuple[str, ...]:
     return tuple(f"{r.source}: read as {r.encoding}" for r in results if r.encoding != "UTF-8")
+
 
 def require_items(result: ParseResult) -> ParseResult:
     """An input in which nothing could be read is not a listing: a usage error. One that
@@ -43,6 +46,7 @@ def require_items(result: ParseResult) -> ParseResult:
     if not result.items and result.problems:
         raise NotAListing(str(result.problems[0]))
     return result
+
 
 def date_order(settings: Settings, source_order: str | None = None) -> str | None:
     """How numeric dates read: the source's date_order, else the site language's."""
@@ -60,6 +64,7 @@ def user_agent(settings: Settings) -> str:
     except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
         own = "0"
     return f"feedletter/{own} (+{settings.meta.base_url})"
+
 
 def parse_fetched(fetched, *, kind: str, source: str, selectors=None, date_order: str | None = None) -> ParseResult:
     """Bytes read from a file or URL -> items, checking that they are what was asked for."""
@@ -84,10 +89,12 @@ def parse_fetched(fetched, *, kind: str, source: str, selectors=None, date_order
         )
     return result
 
+
 def _read_local(path: Path) -> bytes:
     from feeds.fetch import read_file
 
     return read_file(path).data or b""
+
 
 @contextmanager
 def paused_gc() -> Iterator[None]:

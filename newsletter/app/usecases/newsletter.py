@@ -17,12 +17,14 @@ def last_complete_month(now: datetime, settings: Settings) -> str:
     year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
     return f"{year:04d}-{month:02d}"
 
+
 @dataclass(frozen=True, slots=True)
 class PackageReport:
     month: str
     written: tuple[str, ...] = ()
     files: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()  # what planning the issue found: a lead that names nothing, ...
+
 
 def newsletter_package(settings: Settings, *, now: datetime, month: str | None) -> PackageReport:
     """Write one month's e-mail package (html, text, .eml) into the outbox.

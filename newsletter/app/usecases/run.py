@@ -32,6 +32,7 @@ class SourceReport:
     new_problems: tuple[Problem, ...] = ()  # those not reported by an earlier run
     error: str | None = None
 
+
 @dataclass(frozen=True, slots=True)
 class RunReport:
     sources: tuple[SourceReport, ...]
@@ -53,6 +54,7 @@ def _content_tag(data: bytes) -> str:
     import hashlib
 
     return "sha256:" + hashlib.sha256(data).hexdigest()
+
 
 def _read_source(source, state, *, agent: str, order: str | None):
     """Fetch and parse one configured source -> (outcome, result or None if unchanged)."""
@@ -87,6 +89,7 @@ def _without_skip(problem: Problem) -> str:
     """A problem told as the reason a source failed: "; item skipped" would say that
     the rest of the source was read."""
     return f"{problem.source}:{problem.line}: {_SKIPPED.sub('', problem.message)}"
+
 
 def _read_all(settings: Settings, states, agent: str, progress: Callable[[str], None] | None) -> list:
     """Every source read, `fetch_concurrency` at a time (they mostly wait on the network),

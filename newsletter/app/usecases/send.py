@@ -21,6 +21,7 @@ class SendReport:
     recipients: int
     refused: dict[str, str]
 
+
 def send_newsletter(
     settings: Settings,
     *,
