@@ -493,3 +493,110 @@ def test_config_with_wrong_types_or_unknown_keys(tmp_path, extra, message):
     status, _, err = run("--config", str(config), "build")
     assert status == 2 and err.startswith(f"feedletter: {config}") and message in err, err
     assert err.count("\n") == 1
+
+
+# -- deep nesting: a clear line, never a RecursionError -------------------------------------
+
+DEEP = 100_000
+
+
+def test_deeply_nested_json_items_file(built, tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text('[{"title": "A", "date": "2023-01-20"},\n' + "[" * DEEP + "]" * DEEP + "]", encoding="utf-8")
+    status, err = refused(built, path)
+    assert status == 2 and f"{path}:2: arrays and objects nested more than 64 deep" in err, err
+    assert err.count("\n") == 1
+
+
+def test_deeply_nested_json_feed(built, tmp_path):
+    path = tmp_path / "deep-feed.json"
+    entry = '{"id": "1", "title": "A", "date_published": "2023-01-20T10:00:00Z", "_x": ' + "{\"a\": " * DEEP + "1" + "}" * DEEP + "}"
+    path.write_text('{"version": "https://jsonfeed.org/version/1.1", "title": "t",\n"items": [\n' + entry + "]}", encoding="utf-8")
+    status, err = refused(built, path)
+    assert status == 2 and f"{path}:3: arrays and objects nested more than 64 deep" in err, err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize("value", ["[" * DEEP + "]" * DEEP, "{a = " * DEEP + "1" + "}" * DEEP])
+def test_deeply_nested_toml_items_file(built, tmp_path, value):
+    path = tmp_path / "deep.toml"
+    path.write_text(f'[[items]]\ntitle = "A"\ndate = 2023-01-20\n\n[[items]]\ntitle = "B"\nx = {value}\n', encoding="utf-8")
+    status, err = refused(built, path)
+    assert status == 2 and f"{path}:7: arrays and tables nested more than 64 deep" in err, err
+    assert err.count("\n") == 1
+
+
+def test_deeply_nested_html_is_refused_before_it_is_parsed(built, tmp_path):
+    page = tmp_path / "deep.html"
+    page.write_text("<html><body>\n<p>News</p>\n" + "<div>" * DEEP + "x" + "</div>" * DEEP + "</body></html>",
+                    encoding="utf-8")
+    status, err = refused(built, page)
+    assert status == 2 and f"{page}:3: HTML elements nested more than 512 deep" in err, err
+    assert err.count("\n") == 1
+
+
+def test_html_nested_deeper_than_python_recursion_is_read(built, tmp_path):
+    # 300 tables as written, 1200 elements deep once the parser adds tbody, tr and td
+    item = "<ol><li><p>News</p><p>A deeply nested item</p><p>20 January 2023</p><p>Its summary.</p></li></ol>"
+    page = tmp_path / "tables.html"
+    page.write_text("<html><body>" + "<table><tr><td>" * 300 + item + "</td></tr></table>" * 300 + "</body></html>",
+                    encoding="utf-8")
+    status, err, new = accepted(built, page)
+    assert status == 0 and list(new.values()) == ["A deeply nested item"], err
+
+
+def test_deeply_nested_html_in_a_feed_entry_skips_that_entry(built, tmp_path):
+    feed = tmp_path / "deep.rss"
+    entry = "<item><title>{}</title><description>{}</description><guid>{}</guid>" \
+            "<pubDate>Sat, 21 Jan 2023 10:00:00 GMT</pubDate></item>\n"
+    feed.write_text('<?xml version="1.0"?>\n<rss version="2.0"><channel><title>t</title><link>https://f.example/</link>\n'
+                    + entry.format("Shallow entry", "fine", "g1") + entry.format("Deep entry", "&lt;b&gt;" * 5000, "g2")
+                    + "</channel></rss>", encoding="utf-8")
+    status, err, new = accepted(built, feed)
+    assert status == 0 and list(new.values()) == ["Shallow entry"]
+    assert f"{feed}:4: the entry's HTML nests elements more than 512 deep" in err, err
+
+
+# -- item URLs: published as valid IRIs, whatever the source wrote ---------------------------
+
+
+def test_item_urls_with_line_breaks_spaces_and_quotes_are_published_as_valid_iris(built, tmp_path):
+    feed = tmp_path / "links.rss"
+    entry = "<item><title>Link {0}</title><link>{1}</link><guid>g{0}</guid><pubDate>Sat, 21 Jan 2023 10:0{0}:00 GMT</pubDate></item>"
+    links = ["https://f.example/a b", "https://f.example/&quot;quoted&quot;&lt;x&gt;", "https://f.example/line&#13;&#10;break",
+             "https://f.example/100%"]
+    feed.write_text('<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>https://f.example/</link>'
+                    + "".join(entry.format(n, link) for n, link in enumerate(links))
+                    + "</channel></rss>", encoding="utf-8")
+    status, err, new = accepted(built, feed)
+    assert status == 0 and len(new) == 4, err
+    published = outputs(built)["feeds/items.atom"]
+    for iri in (b"https://f.example/a%20b", b"https://f.example/%22quoted%22%3Cx%3E", b"https://f.example/linebreak",
+                b"https://f.example/100%25"):
+        assert b'href="' + iri + b'"' in published
+    status, out, _ = run("--config", str(built), "validate")
+    assert (status, out) == (0, ""), out
+
+
+# -- inputs that are not regular files: never read without end, never waited on -------------
+
+def _limited_memory() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+
+@pytest.mark.parametrize("kind", ["a character device", "a named pipe"])
+def test_a_device_or_a_named_pipe_is_refused(built, tmp_path, kind):
+    path = Path("/dev/zero")
+    if kind == "a named pipe":
+        path = tmp_path / "pipe"
+        os.mkfifo(path)  # no writer: opening it to read would wait forever
+    before, files = stored(built), outputs(built)
+    for command in ("ingest", "parse"):
+        # a child with bounded memory and time: going wrong fails here, never hangs the suite
+        done = subprocess.run([str(FEEDLETTER), "--config", str(built), command, str(path)], capture_output=True,
+                              text=True, timeout=60, preexec_fn=_limited_memory)
+        assert (done.returncode, done.stderr) == (
+            2, f"feedletter: {path}: not a regular file ({kind}); expected a listing, page, feed or items file\n")
+    assert stored(built) == before and outputs(built) == files

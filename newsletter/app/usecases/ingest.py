@@ -11,6 +11,7 @@ from pathlib import Path
 from feeds.archive import IngestReport
 from feeds.errors import FeedletterError
 from feeds.model import ParseResult, Problem
+from feeds.urls import redacted
 
 from ...errors import InputsFailed
 from ..config import Settings
@@ -97,7 +98,7 @@ def read_inputs(settings: Settings | None, locations: Sequence[str | Path], *, s
         try:
             name, result = _read_location(location, source=source, kind=kind, agent=agent, order=order)
         except FeedletterError as error:
-            reads.append(InputRead(source or location, location, error=error))
+            reads.append(InputRead(source or redacted(location), redacted(location), error=error))
         else:
             reads.append(InputRead(name, location, result))
     return reads
@@ -110,9 +111,10 @@ def _read_location(location: str, *, source: str | None, kind: str | None, agent
     from feeds.urls import is_web_url
 
     if is_web_url(location):
+        shown = redacted(location)  # a user:pass@ is never printed nor stored
         fetched = fetch(location, user_agent=agent)
-        result = parse_fetched(fetched, kind=kind or "auto", source=location, date_order=order)
-        return source or location, require_items(result)
+        result = parse_fetched(fetched, kind=kind or "auto", source=shown, date_order=order)
+        return source or shown, require_items(result)
     path = Path(location)
     data = _read_local(path)
     wanted = kind if kind not in (None, "auto") else detect_kind(data, path.name)
