@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -141,10 +142,17 @@ def parse_xml_feed(data: bytes, *, source: str, base_url: str | None = None) -> 
         )
     lines = _entry_lines(data, len(entries))
     site = absolute_url(parsed.get("feed", {}).get("link"), base_url) or base_url
+    return _result(source, entries, lines, problems,
+                   lambda entry, line: _read_entry(entry, line=line, source=source, base=site))
+
+
+def _result(source: str, entries: list, lines: list[int] | None, problems: list[Problem],
+            read: Callable[[Any, int], tuple[ParsedItem | None, Problem | None]]) -> ParseResult:
+    """Each entry read on the line it stands on (else its position), the first copy of
+    each repeated one kept; `problems` are those found before, to which the entries' add."""
     items: list[ParsedItem] = []
     for position, entry in enumerate(entries):
-        line = lines[position] if lines else position + 1
-        item, problem = _read_entry(entry, line=line, source=source, base=site)
+        item, problem = read(entry, lines[position] if lines else position + 1)
         if problem:
             problems.append(problem)
         if item:
@@ -271,19 +279,13 @@ def parse_json_feed(data: bytes, *, source: str, base_url: str | None = None) ->
         located = None
     lines = [line for line, _ in located] if located and len(located) == len(entries) else None
     base = absolute_url(document.get("home_page_url"), base_url) or base_url
-    items: list[ParsedItem] = []
-    problems: list[Problem] = []
-    for position, entry in enumerate(entries):
-        line = lines[position] if lines else position + 1
+
+    def read(entry: Any, line: int) -> tuple[ParsedItem | None, Problem | None]:
         if not isinstance(entry, dict):
-            problems.append(Problem(source, line, "item is not an object; skipped"))
-            continue
-        item, problem = _read_json_item(entry, line=line, source=source, base=base)
-        if problem:
-            problems.append(problem)
-        if item:
-            items.append(item)
-    return ParseResult(source, first_of_each(items), tuple(problems))
+            return None, Problem(source, line, "item is not an object; skipped")
+        return _read_json_item(entry, line=line, source=source, base=base)
+
+    return _result(source, entries, lines, [], read)
 
 
 def _text(value: Any) -> str:
