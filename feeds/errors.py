@@ -33,5 +33,18 @@ class ArchiveError(FeedletterError):
     """The archive file cannot be opened, read or written."""
 
 
+class ArchiveBusy(ArchiveError, LockTimeout):
+    """Another process held a write transaction on the archive for longer than the wait."""
+
+
+class ArchiveDamaged(ArchiveError):
+    """The archive file is corrupt: nothing is written to it until it is restored."""
+
+
+class Terminated(SystemExit):
+    """SIGTERM arrived. Raised by the CLI's signal handler so that every `finally` and
+    rollback runs on the way out; a SystemExit, so no `except Exception` swallows it."""
+
+
 class DateError(ValueError):
     """A line shaped like a date whose value is impossible; the message says why."""

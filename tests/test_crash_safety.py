@@ -17,6 +17,7 @@ Marked slow; `make test` (and so .ci/run) runs it.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import random
 import signal
@@ -184,3 +185,67 @@ def test_killed_runs_lose_nothing_and_leave_no_partial_file(tmp_path):
         kills += killed
     print(f"\ncrash safety: {kills} kills survived in {step} steps ({after_commit} after the ingest commit), "
           f"{len(committed)} items, 0 lost")
+
+
+# -- SIGTERM and Ctrl-C: a clean stop ---------------------------------------------------------
+
+
+def long_listing(years: range = range(1983, 2023), per_month: int = 8) -> str:
+    """Eight items a month for forty years: a full build renders about a thousand files."""
+    blocks = []
+    for year in reversed(years):
+        for month in range(12, 0, -1):
+            for k in range(per_month):
+                number = len(blocks) + 1
+                blocks.append(f"  {number}. News\n\n    Story {number} of {MONTHS[month - 1]} {year}\n\n"
+                              f"    {28 - 3 * k} {MONTHS[month - 1]} {year}\n\n    Summary of story {number}.\n")
+    return "Long listing\n\n" + "\n".join(blocks)
+
+
+def start(args: list[str]) -> subprocess.Popen:
+    """A feedletter process that takes Ctrl-C as an interactive one does, whatever ours ignores."""
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def lock_is_free(config: Path) -> bool:
+    with open(config.parent / "feedletter.db.lock", "a+b") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+
+@pytest.mark.parametrize(("signal_number", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_mid_build_stops_it_cleanly(tmp_path, signal_number, status):
+    """Stopped while staging its files, a build leaves the old site whole, no temporary
+    file, the lock free, and exits 128 + the signal's number."""
+    config = make_project(tmp_path / "site")
+    (config.parent / "sources" / "long.txt").write_text(long_listing(), encoding="utf-8")
+    base = [str(FEEDLETTER), "--config", str(config), "--now", "2023-02-01T09:00:00+00:00"]
+    for args in (["ingest", str(config.parent / "sources" / "long.txt")], ["build"]):
+        done = subprocess.run([*base, *args], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    before = tree(config)
+    config.write_text(config.read_text().replace('title = "Crash test"', 'title = "Crash test again"'))
+    public = config.parent / "public"
+    build = start([*base, "build"])
+    while build.poll() is None and not any(public.rglob(".*")):  # the first staged file
+        time.sleep(0.002)
+    build.send_signal(signal_number)
+    _, err = build.communicate(timeout=120)
+    assert build.returncode == status, err
+    assert "Traceback" not in err
+    assert tree(config) == before
+    assert lock_is_free(config)
+
+
+def test_sigterm_stops_serve_cleanly(tmp_path):
+    config = make_project(tmp_path / "site")
+    (config.parent / "public").mkdir()
+    serve = start([str(FEEDLETTER), "--config", str(config), "serve", "--port", "0"])
+    assert serve.stderr is not None and "serving" in serve.stderr.readline()
+    serve.send_signal(signal.SIGTERM)
+    _, err = serve.communicate(timeout=60)
+    assert serve.returncode == 143 and "Traceback" not in err

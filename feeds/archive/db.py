@@ -1,19 +1,24 @@
 """The archive file: opening it, its schema migrations and its transactions.
 
 One SQLite file holds the item archive (this package) and the application's journal,
-which shares the connection and keeps migrations of its own. This package and the
-journal are the only places that import sqlite3; everyone else sees `ArchiveError`.
+which shares the connection and keeps migrations of its own. Everyone else, the journal
+included, sees `ArchiveError`: any SQLite error raised while the file is open becomes
+one at `Database.open`, with a line a user can act on (a full disk, a busy or a damaged
+archive).
 """
 
 from __future__ import annotations
 
+import shlex
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..errors import ArchiveError
+from ..errors import ArchiveBusy, ArchiveDamaged, ArchiveError
+
+BUSY_WAIT = 30.0  # seconds a write waits for another process's transaction, unless told
 
 # The item archive's schema, one script per version (PRAGMA user_version). Versions 3,
 # 4 and 6 once created the application's tables too; those now belong to the journal,
@@ -78,10 +83,13 @@ class Database:
         self.connection = connection
         self.path = path
         self._rehearsal = False  # inside rehearsal(): writes are undone at its end
+        self._sound = False  # PRAGMA quick_check passed: this connection may write
 
     @classmethod
     @contextmanager
-    def open(cls, path: Path, *, create: bool = True) -> Iterator[Database]:
+    def open(cls, path: Path, *, create: bool = True, wait: float = BUSY_WAIT) -> Iterator[Database]:
+        """The open archive; `wait` seconds is how long a write waits for another
+        process's transaction. Any SQLite error inside becomes an ArchiveError."""
         if not create and not path.exists():
             raise ArchiveError(f"{path}: no archive yet; run 'feedletter ingest' or 'feedletter run' first")
         try:
@@ -89,19 +97,24 @@ class Database:
         except OSError as error:
             raise ArchiveError(f"{path.parent}: cannot create the archive's folder ({error.strerror})") from None
         try:
-            connection = sqlite3.connect(path, timeout=30, isolation_level=None)
-            connection.execute("PRAGMA journal_mode = WAL")
-            connection.execute("PRAGMA synchronous = NORMAL")
-            connection.execute("PRAGMA cache_size = -65536")  # 64 MB: bulk ingests touch many index pages
-            connection.execute("PRAGMA foreign_keys = ON")
-            database = cls(connection, path)
-            database._migrate()
-        except sqlite3.DatabaseError as error:
-            raise ArchiveError(f"{path}: not a feedletter archive ({error})") from None
+            connection = sqlite3.connect(path, timeout=wait, isolation_level=None)
+        except sqlite3.Error as error:
+            raise archive_error(path, error, wait=wait) from None
+        database = cls(connection, path)
         try:
+            database._prepare()
             yield database
+        except sqlite3.Error as error:
+            raise archive_error(path, error, wait=wait) from None
         finally:
             connection.close()
+
+    def _prepare(self) -> None:
+        self.connection.execute("PRAGMA journal_mode = WAL")
+        self.connection.execute("PRAGMA synchronous = NORMAL")
+        self.connection.execute("PRAGMA cache_size = -65536")  # 64 MB: bulk ingests touch many index pages
+        self.connection.execute("PRAGMA foreign_keys = ON")
+        self._migrate()
 
     def _migrate(self) -> None:
         version = self.connection.execute("PRAGMA user_version").fetchone()[0]
@@ -124,16 +137,28 @@ class Database:
         if self._rehearsal:
             begin, commit, rollback = "SAVEPOINT step", ("RELEASE step",), ("ROLLBACK TO step", "RELEASE step")
         else:
+            self.check_sound()
             begin, commit, rollback = "BEGIN IMMEDIATE", ("COMMIT",), ("ROLLBACK",)
         self.connection.execute(begin)
         try:
             yield self.connection
-        except BaseException:
-            for statement in rollback:
+            for statement in commit:
                 self.connection.execute(statement)
+        except BaseException:
+            if self.connection.in_transaction:  # a failed COMMIT (a full disk) may have ended it
+                for statement in rollback:
+                    self.connection.execute(statement)
             raise
-        for statement in commit:
-            self.connection.execute(statement)
+
+    def check_sound(self) -> None:
+        """Refuse to write to a damaged file, which SQLite would otherwise go on writing
+        to: PRAGMA quick_check once per connection (on 10,000 items, a 10 MB file: about
+        10 ms from the page cache, 0.1 s from a cold disk)."""
+        if self._sound:
+            return
+        if [message for (message,) in self.connection.execute("PRAGMA quick_check")] != ["ok"]:
+            raise ArchiveDamaged(damaged(self.path))
+        self._sound = True
 
     @contextmanager
     def rehearsal(self) -> Iterator[Database]:
@@ -145,7 +170,8 @@ class Database:
             yield self
         finally:
             self._rehearsal = False
-            self.connection.execute("ROLLBACK")
+            if self.connection.in_transaction:  # see transaction()
+                self.connection.execute("ROLLBACK")
 
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> sqlite3.Cursor:
         return self.connection.execute(sql, parameters)
@@ -176,6 +202,29 @@ class Database:
     def integrity_check(self) -> list[str]:
         """SQLite's own check of the file: ['ok'] when sound."""
         return [message for (message,) in self.connection.execute("PRAGMA integrity_check")]
+
+
+def archive_error(path: Path, error: sqlite3.Error, *, wait: float) -> ArchiveError:
+    """The one line a user reads for an SQLite error on the archive file."""
+    extended = getattr(error, "sqlite_errorcode", None) or 0
+    code = extended & 0xFF  # the primary result code of an extended one
+    if code == sqlite3.SQLITE_FULL or extended == sqlite3.SQLITE_IOERR_SHMSIZE:  # no room for the WAL index
+        return ArchiveError(f"{path}: cannot write the archive: its disk is full")
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return ArchiveBusy(f"{path}: the archive is busy: another process is writing to it "
+                           f"(waited {wait:g} s); try again later")
+    if code == sqlite3.SQLITE_CORRUPT:
+        return ArchiveDamaged(damaged(path))
+    if code == sqlite3.SQLITE_NOTADB:
+        return ArchiveError(f"{path}: not a feedletter archive ({error})")
+    return ArchiveError(f"{path}: cannot use the archive ({error})")
+
+
+def damaged(path: Path) -> str:
+    """What to do about a damaged archive, with its real path."""
+    recovered = shlex.quote(str(path.with_name("recovered.db")))
+    return (f"{path}: the archive is damaged: restore a backup, or "
+            f"`sqlite3 {shlex.quote(str(path))} .recover | sqlite3 {recovered}`")
 
 
 def select_in(db: sqlite3.Connection, sql: str, values: list, *, before: tuple = ()) -> Iterator[tuple]:

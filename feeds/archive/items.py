@@ -13,7 +13,7 @@ from ..dates import rfc3339, whole_minute_offset
 from ..identity import category_key
 from ..model import Item, ParsedItem
 from . import ingest, transfer
-from .db import Database
+from .db import BUSY_WAIT, Database
 from .ingest import IngestReport
 
 
@@ -28,8 +28,9 @@ class Archive:
 
     @classmethod
     @contextmanager
-    def open(cls, path: Path, *, create: bool = True) -> Iterator[Archive]:
-        with Database.open(path, create=create) as database:
+    def open(cls, path: Path, *, create: bool = True, wait: float = BUSY_WAIT) -> Iterator[Archive]:
+        """`wait`: seconds a write waits for another process's transaction (see Database.open)."""
+        with Database.open(path, create=create, wait=wait) as database:
             yield cls(database)
 
     def rehearsal(self):

@@ -22,14 +22,17 @@ def writing_archive(settings: Settings, *, dry_run: bool = False) -> Iterator[Ar
     no lock and keeps nothing: its writes happen in a rehearsal that is rolled back (in a
     throwaway archive when there is none yet), so it can report what they would do."""
     if not dry_run:
-        with run_lock(lock_path(settings), wait=settings.lock_wait), Archive.open(settings.archive) as archive:
+        with (
+            run_lock(lock_path(settings), wait=settings.lock_wait),
+            Archive.open(settings.archive, wait=settings.lock_wait) as archive,
+        ):
             yield archive
         return
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="feedletter-dry-run-") as scratch:
         path = settings.archive if settings.archive.exists() else Path(scratch) / "archive.db"
-        with Archive.open(path) as archive, archive.rehearsal():
+        with Archive.open(path, wait=settings.lock_wait) as archive, archive.rehearsal():
             yield archive
 
 def changed_titles(archive: Archive, report: IngestReport) -> dict[str, str]:

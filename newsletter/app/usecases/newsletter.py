@@ -39,7 +39,7 @@ def newsletter_package(settings: Settings, *, now: datetime, month: str | None) 
 
     key = month or last_complete_month(now, settings)
     today = now.astimezone(settings.timezone).date()
-    with Archive.open(settings.archive, create=False) as archive:
+    with Archive.open(settings.archive, create=False, wait=settings.lock_wait) as archive:
         items = archive.items_in_months([key], until=today)
         labels = archive.categories()
     months = group_by_month(items, labels)

@@ -55,7 +55,7 @@ def send_newsletter(
         if not recipients:
             raise ConfigError(f"{settings.config_path}: [smtp] has no recipients or recipients_file entries")
     with run_lock(lock_path(settings), wait=settings.lock_wait):
-        with Archive.open(settings.archive) as archive:
+        with Archive.open(settings.archive, wait=settings.lock_wait) as archive:
             journal = Journal(archive)
             if kind == "list" and not force:
                 earlier = journal.sends(month, kind="list")

@@ -46,7 +46,7 @@ def _run_json(run: RunRecord | None) -> dict | None:
 
 
 def status(settings: Settings, *, runs: int = 10) -> Status:
-    with Archive.open(settings.archive, create=False) as archive:
+    with Archive.open(settings.archive, create=False, wait=settings.lock_wait) as archive:
         journal = Journal(archive)
         records = journal.runs(limit=runs)
         states = journal.source_states()

@@ -6,7 +6,10 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from feeds.archive import Archive
+from feeds.errors import OutputError
 from newsletter.app.config import load_settings
 from newsletter.app.journal import Journal
 from newsletter.app.usecases.build import build
@@ -127,3 +130,22 @@ def test_every_feed_link_to_our_site_reaches_a_published_page_and_anchor(site):
     items = feedparser.parse((settings.output / "feeds" / "items.atom").read_bytes())
     own_issue = next(entry for entry in items.entries if entry.title == "ILO COOP eNewsUpdate")
     assert own_issue.link == base  # left out of the issue: it links to the archive of issues
+
+
+def test_a_build_that_fails_half_way_changes_no_output(site):
+    """Every changed file is staged first and moved into place only once all rendered:
+    a month that cannot be written stops the build before any output changed."""
+    settings = load_settings(site)
+    ingest(settings, SAMPLES, now=NOW)
+    build(settings, now=NOW)
+    before = tree(settings.output)
+    site.write_text(site.read_text().replace('title = "ILO COOP eNewsUpdate"', 'title = "Another title"'))
+    blocked = settings.output / "issues" / "2019-12.html"  # a month in the middle of the archive
+    assert blocked.is_file()
+    blocked.unlink()
+    blocked.mkdir()
+    before.pop("issues/2019-12.html")
+    with pytest.raises(OutputError, match="2019-12.html"):
+        build(load_settings(site), now=NOW)
+    assert tree(settings.output) == before
+    assert [p.name for p in settings.output.rglob(".*")] == []
