@@ -1,8 +1,9 @@
 """HTML listing pages: CSS selectors from the config, or HTML -> text -> listing parser.
 
 Markup is read with selectolax (lexbor, an HTML5 parser), never with regular
-expressions. Links are resolved against the page URL (and its <base href>) so items
-carry absolute URLs. Pure: a function of the bytes, the page URL and the selectors.
+expressions (one only counts how deep the tags nest, before a parser sees them). Links
+are resolved against the page URL (and its <base href>) so items carry absolute URLs.
+Pure: a function of the bytes, the page URL and the selectors.
 
 HTML has no useful line numbers once parsed, so a problem's number is the position of
 the item on the page (1 = the first element the item selector matched).
@@ -10,8 +11,11 @@ the item on the page (1 = the first element the item selector matched).
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from datetime import date
+from typing import Any
 
 from ..dates import loose_date, parse_date
 from ..errors import DateError
@@ -35,6 +39,23 @@ _BLOCK = frozenset(
 _PARAGRAPH = frozenset("p h1 h2 h3 h4 h5 h6 blockquote pre table figure hr".split())
 _CELL = frozenset(("td", "th"))
 
+# HTML5 tree building (lexbor here, html5ever in nh3) takes time growing with the square of
+# the nesting depth: 100,000 nested <div>s take over a minute. Chromium nests no deeper than
+# 512, so markup nested deeper is refused before any parser builds its tree.
+MAX_HTML_DEPTH = 512
+_TAG = re.compile(
+    r"<!--.*?(?:-->|\Z)"  # a comment
+    r"|<(?P<raw>script|style|textarea|title|xmp|iframe|noembed|noframes)(?=[\s/>]).*?(?:</(?P=raw)\s*>|\Z)"
+    r"|<(?P<end>/?)(?P<name>[A-Za-z][^\s/>]*)(?:[^<>\"']|\"[^\"]*\"|'[^']*')*>",  # one character at a time: linear
+    re.DOTALL | re.IGNORECASE,
+)
+_VOID = frozenset("area base br col embed hr img input link meta source track wbr param keygen basefont bgsound "
+                  "frame".split())
+# closed by the parser when a sibling or the parent ends, so pages that never close them stay flat
+_IMPLIED_END = frozenset("p li dt dd option optgroup tr td th thead tbody tfoot caption colgroup rb rt rtc rp "
+                         "head body html".split())
+_FOREIGN = frozenset(("svg", "math"))  # inside them "/>" closes an element; in HTML it means nothing
+
 
 def decode_html(data: bytes, charset: str | None = None) -> str:
     """HTML text: BOM, then the declared charset, then UTF-8, then Windows-1252
@@ -49,6 +70,43 @@ def decode_html(data: bytes, charset: str | None = None) -> str:
         except (UnicodeDecodeError, LookupError):
             continue
     return data.decode("cp1252", "replace")
+
+
+def nesting_line(markup: str) -> int | None:
+    """The line where elements first nest more than MAX_HTML_DEPTH deep, or None. Counted
+    from the tags as written, before any tree is built: an end tag closes what is open inside
+    its element, and elements whose end the parser implies are not counted."""
+    stack: list[str] = []
+    open_names: Counter[str] = Counter()
+    foreign = 0
+    for match in _TAG.finditer(markup):
+        name = (match["name"] or "").lower()
+        if not name or name in _VOID or name in _IMPLIED_END:
+            continue
+        if match["end"]:
+            while open_names[name]:
+                closed = stack.pop()
+                open_names[closed] -= 1
+                foreign -= closed in _FOREIGN
+                if closed == name:
+                    break
+            continue
+        if foreign and match[0].endswith("/>"):
+            continue
+        stack.append(name)
+        open_names[name] += 1
+        foreign += name in _FOREIGN
+        if len(stack) > MAX_HTML_DEPTH:
+            return markup.count("\n", 0, match.start()) + 1
+    return None
+
+
+def nesting_problem(markup: str, *, source: str, outcome: str = "nothing read") -> Problem | None:
+    line = nesting_line(markup)
+    if line is None:
+        return None
+    return Problem(source, line, f"HTML elements nested more than {MAX_HTML_DEPTH} deep, expected at most "
+                                 f"{MAX_HTML_DEPTH} (as deep as browsers go); {outcome}")
 
 
 def _parser(markup: str):
@@ -76,49 +134,63 @@ def node_text(node) -> str:
 
 
 def _tokens(node, *, lists: list[list]) -> Iterator[tuple[str, object]]:
-    child = node.child
-    while child is not None:
-        tag = child.tag
-        if tag == "-text":
-            yield ("text", child.text_content)
-        elif tag in ("-comment", "!doctype") or tag in _SKIP or tag is None:
-            pass
-        elif tag == "br":
-            yield ("break", 1)
-        elif tag == "li":
-            yield ("break", 1)
-            if lists:
-                counter = lists[-1]
-                if counter[0] is None:
-                    marker = "-"
-                else:
-                    marker = f"{counter[0]}."
-                    counter[0] += 1
-                yield ("marker", "  " * (len(lists) - 1) + marker + " ")
-            yield from _tokens(child, lists=lists)
-            yield ("break", 1)
-        elif tag in ("ol", "ul"):
-            start = None
-            if tag == "ol":
-                try:
-                    start = int((child.attributes.get("start") or "1").strip())
-                except ValueError:
-                    start = 1
-            yield ("break", 1)
-            yield from _tokens(child, lists=[*lists, [start]])
-            yield ("break", 1)
-        elif tag in _CELL:
-            yield ("text", " ")
-            yield from _tokens(child, lists=lists)
-            yield ("text", " ")
-        elif tag in _BLOCK:
-            weight = 2 if tag in _PARAGRAPH else 1
-            yield ("break", weight)
-            yield from _tokens(child, lists=lists)
-            yield ("break", weight)
+    """The text, breaks and list markers under `node`, in document order. The tree is walked
+    with a stack of its own: pages nest deeper than Python's recursion limit."""
+    stack: list[tuple[str, Any]] = [("children", (node, lists))]
+    while stack:
+        kind, value = stack.pop()
+        if kind == "children":
+            parent, within = value
+            steps: list[tuple[str, Any]] = []
+            child = parent.child
+            while child is not None:
+                steps += _steps(child, within)
+                child = child.next
+            stack += reversed(steps)
+        elif kind == "item marker":
+            yield ("marker", _marker(value))
         else:
-            yield from _tokens(child, lists=lists)
-        child = child.next
+            yield (kind, value)
+
+
+def _steps(child, lists: list[list]) -> list[tuple[str, Any]]:
+    """What one node gives: tokens, and ("children", (node, lists)) for what is inside it."""
+    tag = child.tag
+    inside = ("children", (child, lists))
+    if tag == "-text":
+        return [("text", child.text_content)]
+    if tag in ("-comment", "!doctype") or tag in _SKIP or tag is None:
+        return []
+    if tag == "br":
+        return [("break", 1)]
+    if tag == "li":
+        marker = [("item marker", lists)] if lists else []  # numbered when reached, in document order
+        return [("break", 1), *marker, inside, ("break", 1)]
+    if tag in ("ol", "ul"):
+        start = None
+        if tag == "ol":
+            try:
+                start = int((child.attributes.get("start") or "1").strip())
+            except ValueError:
+                start = 1
+        return [("break", 1), ("children", (child, [*lists, [start]])), ("break", 1)]
+    if tag in _CELL:
+        return [("text", " "), inside, ("text", " ")]
+    if tag in _BLOCK:
+        weight = 2 if tag in _PARAGRAPH else 1
+        return [("break", weight), inside, ("break", weight)]
+    return [inside]
+
+
+def _marker(lists: list[list]) -> str:
+    """'- ' or the next number of the innermost list, indented by its depth."""
+    counter = lists[-1]
+    if counter[0] is None:
+        marker = "-"
+    else:
+        marker = f"{counter[0]}."
+        counter[0] += 1
+    return "  " * (len(lists) - 1) + marker + " "
 
 
 def _assemble(tokens: Iterator[tuple[str, object]]) -> str:
@@ -170,6 +242,9 @@ def parse(
     date_order: str | None = None,
 ) -> ParseResult:
     markup = decode_html(data, charset)
+    too_deep = nesting_problem(markup, source=source)
+    if too_deep is not None:
+        return ParseResult(source, problems=(too_deep,))
     if not selectors:
         return parse_listing(html_to_text(markup), source=source, date_order=date_order)
     return _parse_with_selectors(markup, source=source, base_url=base_url, selectors=selectors, date_order=date_order)

@@ -29,10 +29,14 @@ _TOML_ERROR_LINE = re.compile(r"at line (\d+)")
 # JSON and TOML parsers recurse once per level of nesting, so hostile files ([[[[…]]]]) are
 # measured first, without recursion. Real items files and feeds nest a handful of levels.
 MAX_NESTING = 64
-_NESTING_TOKENS = {  # strings and comments (whose brackets do not count), and the brackets themselves
-    "json": re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]'),
-    "toml": re.compile(r'"""(?:[^\\]|\\.)*?"{3,5}|\'\'\'.*?\'{3,5}|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}]',
-                       re.DOTALL),
+# Strings and comments (whose brackets do not count), and the brackets themselves. A string
+# left open ends where the parser's error will (its line's end, or the text's), and a
+# backslash may end a text: every quote then starts a match that succeeds, never a search
+# for a closing quote that fails and is tried again from the next quote (quadratic time).
+_NESTING_TOKENS = {
+    "json": re.compile(r'"[^"\\]*(?:\\.?[^"\\]*)*(?:"|\Z)|[\[\]{}]', re.DOTALL),
+    "toml": re.compile(r'"""(?:[^\\]|\\.?)*?(?:"{3,5}|\Z)|\'\'\'.*?(?:\'{3,5}|\Z)'
+                       r'|"(?:[^"\\\n]|\\[^\n]?)*(?:"|$)|\'[^\'\n]*(?:\'|$)|#[^\n]*|[\[\]{}]', re.DOTALL | re.MULTILINE),
 }
 _NESTED = {"json": "arrays and objects", "toml": "arrays and tables"}
 
@@ -68,8 +72,8 @@ def nesting_problem(text: str, *, source: str, syntax: str) -> Problem | None:
             depth += 1
             if depth > MAX_NESTING:
                 line = text.count("\n", 0, match.start()) + 1
-                return Problem(source, line, f"{_NESTED[syntax]} nested more than {MAX_NESTING} deep; "
-                                             "expected plain items (a few levels at most)")
+                return Problem(source, line, f"{_NESTED[syntax]} nested more than {MAX_NESTING} deep, "
+                                             f"expected at most {MAX_NESTING} levels")
         elif token in ("]", "}"):
             depth = max(depth - 1, 0)
     return None

@@ -90,8 +90,8 @@ def _read_block(
     # Month group headers and photo credits are page furniture wherever they stand; a
     # line that is only a web address is the item's link.
     lines = [(n, t) for n, t in body if not is_month_header(t) and not _CREDIT.match(t)]
-    url = next((absolute_url(t) for _, t in lines if absolute_url(t) == t), None)
-    lines = [(n, t) for n, t in lines if absolute_url(t) != t]
+    url = next((absolute_url(t) for _, t in lines if _is_link_line(t)), None)
+    lines = [(n, t) for n, t in lines if not _is_link_line(t)]
     for position, (number, text) in enumerate(lines):
         try:
             when = parse_date(text, date_order)
@@ -115,6 +115,11 @@ def _read_block(
     else:
         message = "item has no date line such as '25 January 2023'; item skipped"
     return None, Problem(source, start, message)
+
+
+def _is_link_line(text: str) -> bool:
+    """A line that is one web address (normalised when it becomes the link)."""
+    return " " not in text and text.lower().startswith(("http://", "https://")) and absolute_url(text) is not None
 
 
 def _paragraphs(body: list[tuple[int, str]], *, after: int) -> str:

@@ -9,7 +9,7 @@ can be looked up there (e.g. "MissingAtomSelfLink").
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import PurePosixPath
 
@@ -49,14 +49,60 @@ def checker_for(path: str):
 
 
 def check_files(files: Mapping[str, bytes], *, now: datetime) -> list[Finding]:
-    """Every checkable file, then the RFC 5005 archive chain across files."""
+    """Every checkable file, then the RFC 5005 archive chain across files. Pages are told
+    the items' own text, which the feeds among the files publish (see template_leftovers)."""
     findings: list[Finding] = []
+    item_text = ItemText(files)
     for path in sorted(files):
         check = checker_for(path)
-        if check:
+        if check in (check_html_page, check_email):
+            findings += check(path, files[path], now=now, item_text=item_text)
+        elif check:
             findings += check(path, files[path], now=now)
     findings += _check_archive_chain(files)
     return findings
+
+
+class ItemText:
+    """The titles, summaries, contents and categories of the entries of every Atom and
+    JSON feed among the files, read only when a page needs them: `snippet in item_text`
+    is true when some entry's text holds it."""
+
+    def __init__(self, files: Mapping[str, bytes]):
+        self._files = files
+        self._text: str | None = None
+
+    def __contains__(self, snippet: object) -> bool:
+        if self._text is None:
+            self._text = "\n".join(_entry_texts(self._files))
+        return isinstance(snippet, str) and snippet in self._text
+
+
+def _entry_texts(files: Mapping[str, bytes]) -> Iterator[str]:
+    import json
+
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    for path in sorted(files):
+        if checker_for(path) is check_atom:
+            try:
+                root = etree.fromstring(files[path], parser)
+            except etree.XMLSyntaxError:
+                continue  # reported by check_atom
+            for entry in root.iterfind(f"{ATOM}entry"):
+                for name in ("title", "summary", "content"):
+                    yield from (part.text or "" for part in entry.iterfind(f"{ATOM}{name}"))
+                yield from (category.get("term") or "" for category in entry.iterfind(f"{ATOM}category"))
+        elif checker_for(path) is check_json_feed:
+            try:
+                items = json.loads(files[path]).get("items") or []
+            except (ValueError, AttributeError):
+                continue  # reported by check_json_feed
+            for item in items:
+                if isinstance(item, dict):
+                    yield from (str(item.get(key) or "") for key in ("title", "summary", "content_text", "content_html"))
+                    yield from (str(tag) for tag in item.get("tags") or [])
 
 
 def _check_archive_chain(files: Mapping[str, bytes]) -> Iterable[Finding]:

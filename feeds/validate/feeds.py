@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..urls import is_absolute
-from .report import Finding, Report, date822, date3339, html_problems, parse_xml
+from .report import Finding, Report, date822, date3339, html_problems, iri_problems, json_iris, parse_xml, xml_iris
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FH = "{http://purl.org/syndication/history/1.0}"
@@ -41,6 +41,7 @@ def check_atom(path: str, data: bytes, *, now: datetime) -> list[Finding]:
         for error in list(schema.error_log)[:5]:
             report.error(f"line {error.line}: RFC 4287 schema: {error.message}")
 
+    iri_problems(xml_iris(root), report)
     feed_id = root.findtext(f"{ATOM}id")
     if not is_absolute(feed_id):
         report.error(f"feed id is not an absolute IRI: {feed_id!r}")
@@ -134,6 +135,7 @@ def check_rss(path: str, data: bytes, *, now: datetime) -> list[Finding]:
     if root.tag != "rss" or root.get("version") != "2.0" or channel is None:
         report.error("not an RSS 2.0 document (<rss version=\"2.0\"><channel>)")
         return report.findings
+    iri_problems(xml_iris(root), report)
     for name in ("title", "link", "description"):
         if not (channel.findtext(name) or "").strip():
             report.error(f"MissingElement: missing channel element: {name}")
@@ -197,6 +199,7 @@ def check_json_feed(path: str, data: bytes, *, now: datetime) -> list[Finding]:
         report.error(f"version is {feed.get('version')!r}, expected {JSON_FEED_VERSION!r}")
     if not isinstance(feed.get("title"), str) or not feed["title"].strip():
         report.error("title missing or not a string")
+    iri_problems(json_iris(feed), report)
     for key in ("home_page_url", "feed_url"):
         if not is_absolute(feed.get(key)):
             report.error(f"{key} missing or not an absolute URL: {feed.get(key)!r}")
@@ -246,6 +249,7 @@ def check_opml(path: str, data: bytes, *, now: datetime) -> list[Finding]:
     if root.tag != "opml" or root.get("version") not in ("1.0", "2.0"):
         report.error("not an OPML 1.0/2.0 document")
         return report.findings
+    iri_problems(xml_iris(root), report)
     if not root.findtext("head/title"):
         report.error("head has no title")
     outlines = root.findall(".//body//outline")

@@ -3,27 +3,29 @@ with absolute links. Pure."""
 
 from __future__ import annotations
 
+from collections.abc import Container, Iterator
 from datetime import datetime
 
 from ..urls import is_absolute
-from .report import URL_ATTRS, Finding, Report
+from .report import URL_ATTRS, Finding, Report, iri_problems
+
+_MARKERS = {"{{": "}}", "{%": "%}"}  # Jinja's, opening and closing
 
 
-def check_html_page(path: str, data: bytes, *, now: datetime) -> list[Finding]:
-    """Issue pages and e-mails: rendered completely, labelled, safe, absolute links."""
+def check_html_page(path: str, data: bytes, *, now: datetime, item_text: Container[str] = ()) -> list[Finding]:
+    """Issue pages and e-mails: rendered completely, labelled, safe, absolute links.
+    `item_text` holds the text the items have of their own (see template_leftovers)."""
     from lxml import etree
     from lxml import html as lxml_html
 
     report = Report(path)
-    text = data.decode("utf-8", "replace")
-    for marker in ("{{", "{%"):
-        if marker in text:
-            report.error(f"template leftover {marker!r} in the output")
     try:
         document = lxml_html.document_fromstring(data)
     except (etree.ParserError, ValueError):
         report.error("not parseable HTML")
         return report.findings
+    for marker, leftover in template_leftovers(document, item_text).items():
+        report.error(f"template leftover {marker!r} in the output: {leftover[:80]!r}")
     root = document.getroottree().getroot()
     if root.tag != "html" or not (root.get("lang") or "").strip() or root.get("lang") == "und":
         report.error("no <html lang=\"…\">: screen readers and mail clients need the language")
@@ -39,10 +41,39 @@ def check_html_page(path: str, data: bytes, *, now: datetime) -> list[Finding]:
     })
     for value in relative[:5]:
         report.error(f"relative link {value!r} (e-mail and copied pages have no base URL)")
+    iri_problems(((f"<{element.tag} {name}>", value) for element in document.iter() if isinstance(element.tag, str)
+                  for name, value in element.attrib.items()
+                  if name in URL_ATTRS and not value.startswith("#") and is_absolute(value)), report, warn=True)
     return report.findings
 
 
-def check_email(path: str, data: bytes, *, now: datetime) -> list[Finding]:
+def template_leftovers(document, item_text: Container[str]) -> dict[str, str]:
+    """The first Jinja construct ("{{ … }}", "{% … %}") of each kind the template left
+    unrendered. Items are printed as they are written, and a title may well read
+    "Mustache {{ 7*7 }}": a construct counts only when it is not part of the items' own text
+    (`item_text`, what the feeds beside the page publish of them). Every text node, attribute
+    and comment is looked at, decoded, so an escaped item title matches its plain text."""
+    found: dict[str, str] = {}
+    for text in _strings(document):
+        for marker, closing in _MARKERS.items():
+            start = text.find(marker)
+            while start >= 0 and marker not in found:
+                end = text.find(closing, start + len(marker))
+                construct = text[start:] if end < 0 else text[start:end + len(closing)]
+                if construct not in item_text:
+                    found[marker] = construct
+                start = text.find(marker, start + len(marker))
+    return found
+
+
+def _strings(document) -> Iterator[str]:
+    for element in document.iter():
+        yield from (value for value in (element.text, element.tail) if value)
+        if isinstance(element.tag, str):
+            yield from element.attrib.values()
+
+
+def check_email(path: str, data: bytes, *, now: datetime, item_text: Container[str] = ()) -> list[Finding]:
     from email import message_from_bytes, policy
 
     report = Report(path)
@@ -62,6 +93,6 @@ def check_email(path: str, data: bytes, *, now: datetime) -> list[Finding]:
         body = html.get_content()
         report.findings += [
             Finding(path, f"HTML part: {finding.message}", finding.warning)
-            for finding in check_html_page(path, body.encode("utf-8"), now=now)
+            for finding in check_html_page(path, body.encode("utf-8"), now=now, item_text=item_text)
         ]
     return report.findings

@@ -195,3 +195,65 @@ def test_html_page_rules():
     for expected in ("template leftover '{{'", "no <html lang=", "1 <img> without alt", "contains <script>",
                      "relative link '../index.html'"):
         assert expected in found
+
+
+# -- links and ids are IRIs as written ----------------------------------------------------------
+
+ITEM_LINK = b"https://coop-news.example.org/issues/2023-01.html#item-dae34d0bfd4c"
+
+
+@pytest.mark.parametrize(
+    ("path", "check", "bad", "told"),
+    [
+        ("feeds/items.atom", check_atom, b"https://coop-news.example.org/issues/2023 01.html",
+         "InvalidIRI: 'https://coop-news.example.org/issues/2023 01.html' holds ' ', which must be percent-encoded"),
+        ("feeds/items.rss", check_rss, b"https://coop-news.example.org/a&quot;b",
+         "InvalidIRI: 'https://coop-news.example.org/a\"b' holds '\"', which must be percent-encoded"),
+        ("feeds/items.json", check_json_feed, b"https://coop-news.example.org/a\\nb",
+         "InvalidIRI: 'https://coop-news.example.org/a\\nb' holds '\\n', which must be percent-encoded"),
+        ("issues/2023-01.html", check_html_page, b"https://coop-news.example.org/100%",
+         "InvalidIRI: 'https://coop-news.example.org/100%' holds a '%' that starts no %XX escape"),
+        ("feeds/items.atom", check_atom, b"https://exa mple.org/",
+         "InvalidIRI: 'https://exa mple.org/' has a host that is not one ('exa mple.org')"),
+    ],
+)
+def test_links_that_are_not_iris_are_flagged(files, path, check, bad, told):
+    data = files[path]
+    assert ITEM_LINK in data and told not in messages(check(path, data, now=NOW))
+    assert told in messages(check(path, data.replace(ITEM_LINK, bad), now=NOW))
+
+
+def test_opml_feed_urls_that_are_not_iris_are_flagged(files):
+    data = files["feeds/feeds.opml"].replace(b'xmlUrl="https://coop-news.example.org/feeds/items.atom"',
+                                             b'xmlUrl="https://coop-news.example.org/feeds/items .atom"')
+    assert "InvalidIRI: 'https://coop-news.example.org/feeds/items .atom' holds ' '" in messages(
+        check_opml("f.opml", data, now=NOW))
+
+
+# -- template leftovers: in the template's output, not in the items' own text -------------------
+
+
+def test_item_text_that_looks_like_a_template_is_no_leftover(tmp_path):
+    config = tmp_path / "feedletter.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    items = tmp_path / "items.json"
+    items.write_text(json.dumps([
+        {"title": "Mustache {{ 7*7 }} and Jinja {% raw %}", "date": "2023-01-20", "category": "News",
+         "summary": "Write {{ name }} to greet, {%- if x %} to choose."},
+    ]), encoding="utf-8")
+    assert run("--config", str(config), "ingest", str(items))[0] == 0
+    assert run("--config", str(config), "build")[0] == 0
+    assert run("--config", str(config), "newsletter", "--month", "2023-01")[0] == 0
+    page = (tmp_path / "public" / "issues" / "2023-01.html").read_bytes()
+    assert b"Mustache {{ 7*7 }}" in page
+    assert run("--config", str(config), "validate") == (0, "", "")
+
+
+def test_a_real_leftover_is_still_found_next_to_item_text(files):
+    page = files["issues/2023-01.html"]
+    title = b"Training of trainers workshop on cooperative development tools in the DRC."
+    assert title in page
+    leftover = dict(files, **{"issues/2023-01.html": page.replace(title, title + b" {{ item.summary }}", 1)})
+    assert "template leftover '{{' in the output: '{{ item.summary }}'" in messages(check_files(leftover, now=NOW))
+    in_attribute = dict(files, **{"issues/2023-01.html": page.replace(b'lang="en"', b'lang="{{ lang }}"', 1)})
+    assert "template leftover '{{' in the output: '{{ lang }}'" in messages(check_files(in_attribute, now=NOW))

@@ -11,7 +11,7 @@ import click
 
 from feeds.errors import FeedletterError
 
-from .base import Context, cli, month_option, verbose_option
+from .base import Context, cli, month_option, verbose_option, warn
 
 
 @cli.command()
@@ -45,8 +45,8 @@ def items(obj: Context, month: str | None, category: str | None, search: str | N
 @click.pass_obj
 def hide(obj: Context, ids: tuple[str, ...]) -> None:
     """Take items out of every output (they stay in the archive; an ingest never brings
-    them back). ID: the whole id or any unique end of it. The next build changes only
-    the outputs that listed them."""
+    them back). ID: the whole id or a unique end of it of at least 6 characters. The next
+    build changes only the outputs that listed them."""
     _set_hidden(obj, ids, hidden=True)
 
 @cli.command()
@@ -61,10 +61,11 @@ def _set_hidden(obj: Context, ids: tuple[str, ...], *, hidden: bool) -> None:
     from ..maintenance import set_hidden
 
     changed, same = set_hidden(obj.settings, ids, hidden=hidden)
-    for item_id in changed:
-        obj.say(f"{'hidden' if hidden else 'shown'}: {item_id}")
-    for item_id in same:
-        obj.say(f"already {'hidden' if hidden else 'shown'}: {item_id}")
+    state = "hidden" if hidden else "shown"
+    for item_id, title in changed.items():  # on stdout: what the user asked to change, item by item
+        click.echo(f"{state}: {item_id} {title}")
+    for item_id, title in same.items():
+        click.echo(f"already {state}: {item_id} {title}")
 
 @cli.command()
 @verbose_option
@@ -76,8 +77,9 @@ def recategorise(obj: Context, item_id: str, category: str) -> None:
     page's own category again undoes it). Its entry counts as updated."""
     from ..maintenance import recategorise as set_category
 
-    full, changed = set_category(obj.settings, item_id, category, now=obj.now)
-    obj.say(f"{full}: {'now in' if changed else 'already in'} {category}")
+    full, title, changed = set_category(obj.settings, item_id, category, now=obj.now)
+    shown = " ".join(category.split())
+    click.echo(f"recategorised: {full} {title}: now in {shown}" if changed else f"already in {shown}: {full} {title}")
 
 @cli.command()
 @verbose_option
@@ -110,7 +112,9 @@ def import_(obj: Context, file: Path) -> None:
     from ..maintenance import import_archive
 
     report = import_archive(obj.settings, file)
-    obj.say(f"imported {report.added} items; {report.skipped} were in the archive already")
+    warn(tuple(map(str, report.problems)))
+    refused = f"; {report.refused} refused (told above)" if report.refused else ""
+    obj.say(f"imported {report.added} items; {report.skipped} were in the archive already{refused}")
 
 @cli.command()
 @verbose_option

@@ -15,6 +15,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from feeds.model import FeedMeta
+from feeds.sources.decoding import utf16_without_bom
+from feeds.sources.items import nesting_problem
 
 from ...errors import ConfigError
 from ...issue.settings import NewsletterSettings
@@ -64,17 +66,34 @@ def config_keys() -> list[str]:
 
 def load_settings(path: Path) -> Settings:
     try:
-        with open(path, "rb") as stream:
-            data = tomllib.load(stream)
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: no such config file; run 'feedletter init' to write one, or pass --config"
         ) from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read ({error.strerror})") from None
-    return settings_from_dict(data, path)
+    return settings_from_dict(_toml(data, path), path)
+
+
+def _toml(data: bytes, path: Path) -> dict[str, Any]:
+    """The file read as TOML, which is UTF-8 text; nesting is measured first because the
+    parser recurses once per level."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or utf16_without_bom(data):
+        raise ConfigError(f"{path}: UTF-16 text, expected a config saved as UTF-8")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ConfigError(f"{path}:{line}: not UTF-8 text (byte 0x{data[error.start]:02x}), "
+                          "expected a config saved as UTF-8") from None
+    too_deep = nesting_problem(text, source=str(path), syntax="toml")
+    if too_deep is not None:
+        raise ConfigError(str(too_deep))
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
 
 
 def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from feeds.sanitise import FORBIDDEN
 from feeds.urls import absolute_url, is_web_url
 
 from ...errors import AddressError, ConfigError
@@ -102,6 +103,7 @@ class Table:
         self.key_path = path  # keys leading from an entry's label to this table: ("selectors",)
         if not spec.user_keys:
             self._refuse_unknown_keys()
+        self._refuse_forbidden_characters()
 
     # --- messages ---
 
@@ -121,6 +123,17 @@ class Table:
                 raise self.error(key, hints[key])
             if key not in self.spec.accepted:
                 raise self.error(key, f"unknown key, expected one of {', '.join(self.spec.accepted)}")
+
+    def _refuse_forbidden_characters(self) -> None:
+        """TOML escapes can write any character ("\\u0001"); those XML 1.0 forbids would break
+        every feed, page and e-mail they reach, so no string of the table (nor a key the user
+        chooses) may hold one. Subtables check their own when they are read."""
+        for key, value in self.data.items():
+            if self.spec.user_keys and FORBIDDEN.search(key):
+                raise self.error(key, f"the key {_forbidden(key)}")
+            for text in value if isinstance(value, list) else [value]:
+                if isinstance(text, str) and FORBIDDEN.search(text):
+                    raise self.error(key, f"{_show(text)} {_forbidden(text)}")
 
     # --- shape ---
 
@@ -322,6 +335,11 @@ def _show(value: Any) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     return toml_type(value)
+
+
+def _forbidden(text: str) -> str:
+    names = ", ".join(sorted({f"U+{ord(char):04X}" for char in FORBIDDEN.findall(text)}))
+    return f"holds {names}, which no feed, page or e-mail may carry; expected printable text"
 
 
 def _bounded(kind: str, low: int | None, high: int | None, unit: str) -> str:

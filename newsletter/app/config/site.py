@@ -57,12 +57,21 @@ def _timezone(site: Table) -> ZoneInfo:
 
 
 def read_paths(paths: Table, base: Path) -> Paths:
+    output = paths.path("output", "public", base=base)
     return Paths(
-        archive=paths.path("archive", "feedletter.db", base=base),
-        output=paths.path("output", "public", base=base),
-        outbox=paths.path("outbox", "outbox", base=base),
+        archive=_unpublished(paths, "archive", paths.path("archive", "feedletter.db", base=base), output),
+        output=output,
+        outbox=_unpublished(paths, "outbox", paths.path("outbox", "outbox", base=base), output),
         templates=paths.path("templates", "", base=base) if paths.has("templates") else None,
     )
+
+
+def _unpublished(paths: Table, key: str, path: Path, output: Path) -> Path:
+    """`path`, refused inside the output folder: whatever is there gets published (the
+    archive holds hidden items, the outbox the issues before they are sent)."""
+    if path == output or output in path.parents:
+        raise paths.must(key, f"outside the output folder {output} (everything in it is published)", str(path))
+    return path
 
 
 def read_feeds(feeds: Table) -> FeedLimits:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import date
 
@@ -112,12 +113,12 @@ def test_html_legacy_encoding_is_decoded():
 
 def test_rss2_guid_dates_categories_and_sanitised_summary():
     result = parse_source("feed", RSS2.encode(), source="rss", base_url="https://partner.example.net/feed.xml")
-    one, two = result.items
+    one, two, undated = result.items
     assert (one.title, one.guid, one.category, one.url) == ("RSS news one", "partner-1", "Partners", "https://partner.example.net/one")
     assert one.date == date(2023, 1, 18)  # the feed's own day, not the UTC one (19 January)
     assert one.summary == "Hello world"  # script content and the img handler are gone
     assert two.guid == "https://partner.example.net/two" and two.url == two.guid  # no guid: the link
-    assert [p.line for p in result.problems] == [20] and "no readable date" in result.problems[0].message
+    assert (undated.title, undated.date) == ("RSS news undated", None) and not result.problems  # dated when first seen
 
 
 @pytest.mark.parametrize(("data", "title", "day"), [(RSS1, "RDF item", 5), (RSS091, "Old item", 6)])
@@ -136,16 +137,16 @@ def test_atom_html_title_content_and_ids():
 
 def test_json_feed_read_by_hand():
     result = parse_source("feed", JSON_FEED.encode(), source="j")
-    one, two = result.items
+    one, two, undated = result.items
     assert (one.title, one.guid, one.category, one.summary) == ("JSON news one", "j1", "JSON", "JSON summary")
     assert two.title.startswith("A title-less JSON post") and two.url == "https://json.example.net/2" and two.guid == "2"
-    assert [(p.line, "no readable date" in p.message) for p in result.problems] == [(20, True)]
+    assert (undated.title, undated.date) == ("JSON undated", None) and not result.problems  # dated when first seen
 
 
 def test_bozo_feed_keeps_recoverable_entries_with_a_warning():
     broken = RSS2.replace("<title>RSS news two</title>", "<title>RSS & news two</title>").replace("</channel>", "")
     result = parse_source("feed", broken.encode(), source="b")
-    assert [i.title for i in result.items] == ["RSS news one", "RSS & news two"]
+    assert [i.title for i in result.items] == ["RSS news one", "RSS & news two", "RSS news undated"]
     assert "not well-formed" in result.problems[0].message
 
 
@@ -209,3 +210,60 @@ def test_defaults_category_and_title_filter():
     result = parse_source("items", ITEMS_JSON.encode(), source="x")
     kept = apply_defaults(result, category="Curated", include=r"(?i)item one")
     assert [(i.title, i.category) for i in kept.items] == [("JSON item one", "Curated")]
+
+
+# -- item URLs: valid IRIs from every source kind --------------------------------------------
+
+RAW_URLS = [  # (as written, as published)
+    ('https://x.example/a b"c<d>', "https://x.example/a%20b%22c%3Cd%3E"),
+    ("https://x.example/line\r\nbreak", "https://x.example/linebreak"),
+    ("https://x.example/ü{x}|^`\\?q=[1] 2#top#more", "https://x.example/ü%7Bx%7D%7C%5E%60%5C?q=%5B1%5D%202#top%23more"),
+    ("https://x.example/100%/ok%20", "https://x.example/100%25/ok%20"),
+    ("https://exa mple.example/", None),
+    ("https://x.example:99999/", None),
+    ("https://[::1/", None),
+]
+
+
+def _escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;") \
+        .replace("\r", "&#13;").replace("\n", "&#10;")
+
+
+def _url_sources(url: str) -> dict[str, tuple[str, str, dict]]:
+    """The same item linked to `url` in every kind of source that writes links."""
+    rss = ('<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>https://x.example/</link><item>'
+           f"<title>A</title><link>{_escaped(url)}</link><pubDate>Mon, 02 Jan 2023 10:00:00 GMT</pubDate></item>"
+           "</channel></rss>")
+    atom = ('<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:x</id>'
+            f'<updated>2023-01-02T10:00:00Z</updated><entry><title>A</title><id>urn:a</id><link href="{_escaped(url)}"/>'
+            "<updated>2023-01-02T10:00:00Z</updated></entry></feed>")
+    json_feed = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "t",
+                            "items": [{"id": "1", "title": "A", "url": url, "date_published": "2023-01-02T10:00:00Z"}]})
+    html = f'<ul><li><a href="{_escaped(url)}">A</a> <time>2 January 2023</time></li></ul>'
+    one_word = url.replace("\r", "").replace("\n", "").replace(" ", "%20")  # a listing's link is one word
+    listing = f"Listing\n\n  1. News\n\n    [A]({one_word})\n\n    2 January 2023\n"
+    return {
+        "rss": ("feed", rss, {}),
+        "atom": ("feed", atom, {}),
+        "json feed": ("feed", json_feed, {}),
+        "html": ("html", html, {"selectors": {"item": "li", "title": "a", "date": "time"}}),
+        "listing": ("listing", listing, {}),
+    }
+
+
+@pytest.mark.parametrize(("url", "published"), RAW_URLS)
+def test_item_urls_are_percent_encoded_or_dropped_in_every_source_kind(url, published):
+    for name, (kind, text, options) in _url_sources(url).items():
+        result = parse_source(kind, text.encode(), source="s", base_url="https://x.example/", options=options)
+        (item,) = result.items
+        assert item.url == published, (name, item.url)
+
+
+def test_an_items_file_url_that_is_not_an_iri_is_dropped_with_a_problem():
+    for url, _ in RAW_URLS:
+        result = parse_source("items", json.dumps([{"title": "A", "date": "2023-01-02", "url": url}]).encode(),
+                              source="s.json")
+        (item,) = result.items
+        assert item.url is None
+        assert [str(p) for p in result.problems] == [f"s.json:1: url {url!r} is not an absolute http(s) URL; url dropped"]

@@ -393,3 +393,71 @@ def test_a_recipients_file_is_checked_line_by_line_with_the_same_address_check(t
     with pytest.raises(ConfigError, match=r"list.txt:2: 'carol@example.org, dave@example.org' holds more than one "
                                           r"address, expected one e-mail address per line"):
         load_recipients(SmtpSettings(host="h", port=25, recipients_file=listing))
+
+
+# -- files that are not a config at all, and values no output can carry ------------------------
+
+
+def load_error(path: Path, data: bytes) -> str:
+    """Write `data` to `path`, run a command on it: one line, exit 2; the line, without its prefix."""
+    from tests.conftest import run_cli
+
+    path.write_bytes(data)
+    status, _, err = run_cli("--config", str(path), "build")
+    assert status == 2 and err.startswith(f"feedletter: {path}") and err.count("\n") == 1, err
+    return err.removeprefix("feedletter: ").rstrip("\n")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ("[site]\ntitle = 'Coopérative'\n".encode("latin-1"),
+         ":2: not UTF-8 text (byte 0xe9), expected a config saved as UTF-8"),
+        ("\ufeff[site]\ntitle = 'x'\n".encode("utf-16-le"), ": UTF-16 text, expected a config saved as UTF-8"),
+        ("[site]\ntitle = 'x'\n".encode("utf-16-be"), ": UTF-16 text, expected a config saved as UTF-8"),
+    ],
+)
+def test_a_config_in_another_encoding_is_one_line(tmp_path: Path, data: bytes, message: str) -> None:
+    path = tmp_path / "feedletter.toml"
+    assert load_error(path, data) == f"{path}{message}"
+
+
+@pytest.mark.parametrize("value", ["[" * 100_000 + "]" * 100_000, "{ a = " * 100_000 + "1" + " }" * 100_000])
+def test_a_deeply_nested_config_is_one_line(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "feedletter.toml"
+    message = load_error(path, (BASE + f"\n[newsletter]\nx = {value}\n").encode())
+    assert message == f"{path}:5: arrays and tables nested more than 64 deep, expected at most 64 levels"
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        (BASE + 'title = "a\\u0001b"\n',
+         "[site] title: 'a\\x01b' holds U+0001, which no feed, page or e-mail may carry; expected printable text"),
+        (BASE + '[newsletter]\nlead_categories = ["ok", "b\\u001bc"]\n', "[newsletter] lead_categories: 'b\\x1bc' holds U+001B,"),
+        (BASE + '[newsletter.editorial]\n2023-01 = "x\\u0000"\n', "[newsletter.editorial] 2023-01: 'x\\x00' holds U+0000,"),
+        (BASE + '[newsletter.footer.social]\n"X\\u0007" = "https://x.example/"\n',
+         '[newsletter.footer.social] "X\\u0007": the key holds U+0007,'),
+        (BASE + '[[sources]]\nname = "s"\nlocation = "a.txt"\nselectors = { item = "li", title = "h2\\ufffe", '
+                'date = "t" }\n', '[sources] 1 (name "s") selectors.title: \'h2\\ufffe\' holds U+FFFE,'),
+    ],
+)
+def test_a_control_character_in_a_config_string_is_refused(toml: str, message: str) -> None:
+    assert config_error(toml).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("paths", "message"),
+    [
+        ("output = 'site'\narchive = 'site/feedletter.db'\n",
+         "[paths] archive: must be outside the output folder /x/site (everything in it is published), "
+         "not '/x/site/feedletter.db'"),
+        ("output = 'public'\noutbox = 'public/mail'\n",
+         "[paths] outbox: must be outside the output folder /x/public (everything in it is published), "
+         "not '/x/public/mail'"),
+        ("output = '.'\n", "[paths] archive: must be outside the output folder /x (everything in it is published), "
+                           "not '/x/feedletter.db'"),
+    ],
+)
+def test_the_archive_or_outbox_inside_the_output_folder_is_refused(paths: str, message: str) -> None:
+    assert config_error(BASE + "[paths]\n" + paths) == message

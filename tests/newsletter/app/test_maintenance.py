@@ -97,7 +97,7 @@ def test_hidden_item_leaves_every_output_and_only_those_files_change(built):
         *(f"feeds/{feed}.{ext}" for feed in ("items", "digest", "category/news") for ext in ("atom", "rss", "json")),
     }
 
-    assert ok(built, "hide", digest) == ""  # quiet: the 16-hex tail is enough
+    assert ok(built, "hide", digest) == f"hidden: {item['id']} {HIDDEN_TITLE}\n"  # the 16-hex tail is enough
     assert find(built, HIDDEN_TITLE)["hidden"] is True
     ok(built, "build")
     after = snapshot(public)
@@ -122,15 +122,38 @@ def test_hidden_item_leaves_every_output_and_only_those_files_change(built):
 
 
 def test_ids_by_suffix_unknown_and_ambiguous_are_usage_errors(built):
-    status, _, err = run(built, "hide", "nope")
-    assert status == 2 and "'nope': no item has this id" in err
-    status, _, err = run(built, "hide", "1")
-    assert status == 2 and "several items" in err and "give more of the id" in err
+    status, _, err = run(built, "hide", "nopenope")
+    assert status == 2 and "'nopenope': no item has this id" in err
     good = find(built, HIDDEN_TITLE)["id"]
-    status, _, _ = run(built, "hide", good, "nope")  # one bad id: nothing changes
+    status, _, _ = run(built, "hide", good, "nopenope")  # one bad id: nothing changes
     assert status == 2 and find(built, HIDDEN_TITLE)["hidden"] is False
-    status, _, err = run(built, "-v", "hide", good, good[-6:])
-    assert status == 0 and err.count("hidden: ") == 1
+    status, out, _ = run(built, "hide", good, good[-6:])
+    assert status == 0 and out == f"hidden: {good} {HIDDEN_TITLE}\n"
+
+
+def test_an_id_by_hand_is_the_whole_id_or_a_unique_end_of_six_characters(built):
+    ids = [item["id"] for item in items_json(built)]
+    public = snapshot(built.parent / "public")
+    for short in ("0", "1", "e", ids[0][-5:]):
+        status, out, err = run(built, "hide", short)
+        assert (status, out) == (2, "") and err == (
+            f"feedletter: {short!r}: too short to pick an item, expected the whole id or at least 6 characters "
+            "of its end (see 'feedletter items')\n")
+    tails = [item_id[-6:] for item_id in ids]
+    shared = next((tail for tail in tails if tails.count(tail) > 1), None)
+    if shared is not None:  # six hex digits rarely repeat in 50 ids; when they do, it is refused
+        assert "several items" in run(built, "hide", shared)[2]
+    assert all(not item["hidden"] for item in items_json(built, "--hidden"))
+    assert snapshot(built.parent / "public") == public
+
+    unique = next(item for item in items_json(built) if tails.count(item["id"][-6:]) == 1)
+    assert ok(built, "hide", unique["id"][-6:]) == f"hidden: {unique['id']} {unique['title']}\n"
+    assert ok(built, "hide", unique["id"]) == f"already hidden: {unique['id']} {unique['title']}\n"
+    assert ok(built, "unhide", unique["id"][-8:]) == f"shown: {unique['id']} {unique['title']}\n"
+    assert ok(built, "recategorise", unique["id"][-6:], "Elsewhere") == (
+        f"recategorised: {unique['id']} {unique['title']}: now in Elsewhere\n")
+    assert ok(built, "recategorise", unique["id"], "Elsewhere") == (
+        f"already in Elsewhere: {unique['id']} {unique['title']}\n")
 
 
 # -- items ----------------------------------------------------------------------------------
@@ -265,14 +288,73 @@ def test_import_refuses_what_is_not_an_export(built, tmp_path):
     bad.write_text('{"items": []}', encoding="utf-8")
     status, _, err = run(built, "import", str(bad))
     assert status == 2 and "not a feedletter export" in err
-    bad.write_text('{"feedletter_export": 1, "authority": "a,2020", "items": [{"id": "x"}]}', encoding="utf-8")
+    bad.write_text('{"feedletter_export": 1, "authority": "a,2020",\n "items": [\n{"id": "x"}]}', encoding="utf-8")
     status, _, err = run(built, "import", str(bad))
-    assert status == 2 and "item 1: 'title' must be a non-empty string" in err
+    assert status == 2 and f"{bad}:3: 'title' must be a non-empty string" in err
     document = json.loads(ok(built, "export"))
     document["authority"] = "elsewhere.example,2020"
     bad.write_text(json.dumps(document), encoding="utf-8")
     status, _, err = run(built, "import", str(bad))
     assert status == 2 and "this archive's to 'coop-news.example.org,2026'" in err
+
+
+def _line_of(text: str, fragment: str) -> int:
+    return text[: text.index(fragment)].count("\n") + 1
+
+
+def test_import_applies_the_checks_of_ingest_and_tells_each_row_refused(built, tmp_path):
+    document = json.loads(ok(built, "export"))
+    rows = document["items"]
+    edited = {0: {"url": "javascript:alert(1)"}, 1: {"title": "Bell\u0001 title"}, 2: {"date": "2023-02-31"},
+              3: {"title": "\u0001"}, 4: {"category_override": "Ne\u0002ws"}, 5: {"id": "not an id"},
+              6: {"url": "https://x.example/a b\"c"}}
+    for number, change in edited.items():
+        rows[number] = {**rows[number], **change, "keys": []}
+    export = tmp_path / "edited.json"
+    text = json.dumps(document, ensure_ascii=False, indent=1)
+    export.write_text(text, encoding="utf-8")
+    line = {number: _line_of(text, f'"id": {json.dumps(rows[number]["id"], ensure_ascii=False)}') - 1 for number in edited}
+
+    other = second_site(built, "checked")
+    status, _, err = run(other, "-v", "import", str(export))
+    assert status == 0, err
+    assert f"{export}:{line[0]}: url 'javascript:alert(1)' is not an absolute http(s) URL; url dropped" in err
+    assert f"{export}:{line[1]}: 1 character that XML 1.0 forbids (U+0001) removed from item 'Bell title'" in err
+    assert f"{export}:{line[2]}: item {rows[2]['title']!r} has an unreadable date '2023-02-31'" in err
+    assert f"{export}:{line[3]}: item has no title; row skipped" in err
+    assert f"{export}:{line[4]}: 1 character that XML 1.0 forbids (U+0002) removed from the category 'News'" in err
+    assert f"{export}:{line[5]}: 'id' must be an absolute IRI such as tag:example.org,2020:item/1, not 'not an id'; " \
+           "row skipped" in err
+    assert f"{export}:{line[6]}: url 'https://x.example/a b\"c' is not an absolute http(s) URL; url dropped" in err
+    assert "imported 47 items; 0 were in the archive already; 3 refused (told above)" in err
+    stored = {row["id"]: row for row in json.loads(ok(other, "export"))["items"]}
+    assert stored[rows[0]["id"]]["url"] is None and stored[rows[6]["id"]]["url"] is None
+    assert stored[rows[1]["id"]]["title"] == "Bell title"
+    assert stored[rows[4]["id"]]["category_override"] == "News"
+    assert rows[2]["id"] not in stored and rows[3]["id"] not in stored
+    ok(other, "build")
+    published = b"".join(data for data in tree(other.parent / "public").values())
+    assert b"javascript:" not in published and b"\x01" not in published
+
+
+def test_csv_export_defuses_formulas_and_import_restores_them(site, tmp_path):
+    risky = ["=HYPERLINK(\"https://evil.example/\",\"x\")", "+1+1", "-2", "@SUM(A1)", "'=quoted", "'plain"]
+    items = tmp_path / "risky.json"
+    items.write_text(json.dumps([{"title": title, "date": f"2023-01-{number + 10}", "category": "=cat", "summary": "-"}
+                                 for number, title in enumerate(risky)]), encoding="utf-8")
+    status, _, err = run(site, "ingest", str(items))
+    assert status == 0, err
+    csv_file = tmp_path / "archive.csv"
+    ok(site, "export", "--format", "csv", "-o", str(csv_file))
+    import csv as csv_module
+
+    cells = [cell for row in csv_module.reader(io.StringIO(csv_file.read_text(encoding="utf-8"))) for cell in row]
+    assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for cell in cells)
+    titles = [row[1] for row in csv_module.reader(io.StringIO(csv_file.read_text(encoding="utf-8")))][1:]
+    assert sorted(titles) == sorted(["'" + title if title.lstrip("'")[:1] in "=+-@" else title for title in risky])
+    other = second_site(site, "from-csv")
+    ok(other, "import", str(csv_file))
+    assert json.loads(ok(other, "export")) == json.loads(ok(site, "export"))
 
 
 # -- backup ---------------------------------------------------------------------------------
