@@ -141,7 +141,6 @@ class RunRecord:
     COLUMNS = "command, started, finished, added, edited, written, removed, failed, ok, exit_code, error"
 
 
-
 class Journal:
     """The journal of an open archive. `Journal(archive)` brings its schema up to date."""
 
@@ -262,7 +261,6 @@ class Journal:
             "SELECT source, line, message, first_seen FROM problems_seen ORDER BY source, line"
         ))
 
-
     def category_slugs(self) -> dict[str, str]:
         """Category key -> the file-name slug it was given (see feeds.site_paths.category_slugs)."""
         return dict(self._db.execute("SELECT key, slug FROM category_slugs"))
@@ -285,7 +283,6 @@ class Journal:
                 "INSERT OR REPLACE INTO build_state VALUES (?, ?)",
                 sorted((p, v) for p, v in state.items() if old.get(p) != v),
             )
-
 
 
 def _run_record(command, started, finished, added, edited, written, removed, failed, ok, exit_code, error) -> RunRecord:

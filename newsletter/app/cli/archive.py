@@ -39,6 +39,7 @@ def items(obj: Context, month: str | None, category: str | None, search: str | N
     elif found:
         click.echo(items_tsv(found))
 
+
 @cli.command()
 @verbose_option
 @click.argument("ids", nargs=-1, required=True, metavar="ID...")
@@ -49,6 +50,7 @@ def hide(obj: Context, ids: tuple[str, ...]) -> None:
     build changes only the outputs that listed them."""
     _set_hidden(obj, ids, hidden=True)
 
+
 @cli.command()
 @verbose_option
 @click.argument("ids", nargs=-1, required=True, metavar="ID...")
@@ -56,6 +58,7 @@ def hide(obj: Context, ids: tuple[str, ...]) -> None:
 def unhide(obj: Context, ids: tuple[str, ...]) -> None:
     """Put hidden items back into the outputs at the next build."""
     _set_hidden(obj, ids, hidden=False)
+
 
 def _set_hidden(obj: Context, ids: tuple[str, ...], *, hidden: bool) -> None:
     from ..maintenance import set_hidden
@@ -66,6 +69,7 @@ def _set_hidden(obj: Context, ids: tuple[str, ...], *, hidden: bool) -> None:
         click.echo(f"{state}: {item_id} {title}")
     for item_id, title in same.items():
         click.echo(f"already {state}: {item_id} {title}")
+
 
 @cli.command()
 @verbose_option
@@ -80,6 +84,7 @@ def recategorise(obj: Context, item_id: str, category: str) -> None:
     full, title, changed = set_category(obj.settings, item_id, category, now=obj.now)
     shown = " ".join(category.split())
     click.echo(f"recategorised: {full} {title}: now in {shown}" if changed else f"already in {shown}: {full} {title}")
+
 
 @cli.command()
 @verbose_option
@@ -102,6 +107,7 @@ def export(obj: Context, form: str, output: Path | None) -> None:
         raise FeedletterError(f"{output}: cannot write ({error.strerror})") from None
     obj.say(f"exported to {output}")
 
+
 @cli.command("import")
 @verbose_option
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
@@ -115,6 +121,7 @@ def import_(obj: Context, file: Path) -> None:
     warn(tuple(map(str, report.problems)))
     refused = f"; {report.refused} refused (told above)" if report.refused else ""
     obj.say(f"imported {report.added} items; {report.skipped} were in the archive already{refused}")
+
 
 @cli.command()
 @verbose_option

@@ -16,6 +16,7 @@ from ..config import Settings
 def lock_path(settings: Settings) -> Path:
     return settings.archive.with_name(settings.archive.name + ".lock")
 
+
 @contextmanager
 def writing_archive(settings: Settings, *, dry_run: bool = False) -> Iterator[Archive]:
     """The archive for a use case that writes to it, under the run lock. A dry run takes
@@ -34,6 +35,7 @@ def writing_archive(settings: Settings, *, dry_run: bool = False) -> Iterator[Ar
         path = settings.archive if settings.archive.exists() else Path(scratch) / "archive.db"
         with Archive.open(path, wait=settings.lock_wait) as archive, archive.rehearsal():
             yield archive
+
 
 def changed_titles(archive: Archive, report: IngestReport) -> dict[str, str]:
     """id -> title of the items an ingest added or edited (what a dry run shows)."""

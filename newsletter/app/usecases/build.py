@@ -203,6 +203,7 @@ def build(settings: Settings, *, now: datetime, dry_run: bool = False) -> BuildR
     with run_lock(lock_path(settings), wait=settings.lock_wait):
         return build_unlocked(settings, now=now)
 
+
 def build_unlocked(settings: Settings, *, now: datetime, dry_run: bool = False) -> BuildReport:
     """The build for a caller that already holds the run lock; items dated after
     today (in the site's timezone) are held back."""
