@@ -65,7 +65,7 @@ def summary_html(text: str | None) -> str:
 
 
 def item_entry(item: Item, link_for: Callable[[Item], str | None]) -> Entry:
-    content = summary_html(item.summary) or f"<p>{escape(item.title, quote=False)}</p>"
+    content = item.content_html or summary_html(item.summary) or f"<p>{escape(item.title, quote=False)}</p>"
     return Entry(
         id=item.id,
         title=item.title,

@@ -69,7 +69,14 @@ def mint_entry_id(authority: str, source: str, guid: str) -> str:
 
 def content_hash(item: ParsedItem) -> str:
     """What an edit changes: a stored item whose hash differs has been edited."""
-    fields = (item.title, item.category or "", item.summary or "", item.url or "")
+    fields = [item.title, item.category or "", item.summary or "", item.url or ""]
+    # markup and pictures count only when there are some, so hashes stored before they
+    # were kept still match
+    if item.content_html:
+        fields.append(item.content_html)
+    if item.image:
+        image = item.image
+        fields.append("\x1e".join(str(part or "") for part in (image.url, image.alt, image.width, image.height)))
     return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
 
 

@@ -19,6 +19,16 @@ class Problem:
 
 
 @dataclass(frozen=True, slots=True)
+class Image:
+    """A picture of an item: an absolute http(s) URL, with what the source tells of it."""
+
+    url: str
+    alt: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedItem:
     """One item as read from a source, before the archive gives it an identity."""
 
@@ -30,6 +40,8 @@ class ParsedItem:
     line: int = 0
     guid: str | None = None  # an id the source itself gives (feeds: guid/id, else link), if any
     moment: datetime | None = None  # aware: the entry's own time, when the source gives one
+    content_html: str | None = None  # sanitised markup with absolute links, when the source has markup
+    image: Image | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +66,8 @@ class Item:
     published: datetime  # aware; start of `date` in the site timezone plus a stored offset
     updated: datetime  # aware; equals `published` until an edit is seen
     hidden: bool = False
+    content_html: str | None = None  # sanitised markup (the summary is its text)
+    image: Image | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,6 @@
 from .db import Database
 from .ingest import IngestReport
 from .items import Archive
-from .transfer import EXPORT_FIELDS
+from .transfer import ADDED_FIELDS, EXPORT_FIELDS
 
-__all__ = ["EXPORT_FIELDS", "Archive", "Database", "IngestReport"]
+__all__ = ["ADDED_FIELDS", "EXPORT_FIELDS", "Archive", "Database", "IngestReport"]

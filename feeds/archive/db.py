@@ -67,6 +67,14 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX items_by_category ON items (COALESCE(category_override, category), date, day_offset);
     """,
+    # 8: an item's markup (sanitised HTML, beside its text summary) and its picture
+    """
+    ALTER TABLE items ADD COLUMN content_html TEXT;
+    ALTER TABLE items ADD COLUMN image_url TEXT;
+    ALTER TABLE items ADD COLUMN image_alt TEXT;
+    ALTER TABLE items ADD COLUMN image_width INTEGER;
+    ALTER TABLE items ADD COLUMN image_height INTEGER;
+    """,
 )
 
 

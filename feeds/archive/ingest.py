@@ -16,8 +16,18 @@ from zoneinfo import ZoneInfo
 
 from ..dates import rfc3339
 from ..identity import content_hash, guid_key, item_key, mint_entry_id, mint_id, parsed_key
-from ..model import ParsedItem
+from ..model import Image, ParsedItem
 from .db import Database, select_in
+
+IMAGE_COLUMNS = "image_url, image_alt, image_width, image_height"
+
+
+def image_columns(image: Image | None) -> tuple:
+    return (image.url, image.alt, image.width, image.height) if image else (None, None, None, None)
+
+
+def image_from_columns(url, alt, width, height) -> Image | None:
+    return Image(url, alt, width, height) if url else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,14 +138,15 @@ def _insert_new(db, source: str, new_by_day, seen: str, zone: ZoneInfo, authorit
             rows.append((
                 item_id, item.title, day.isoformat(), item.category, item.summary, item.url, source,
                 offset, published, published, seen, content_hash(item), result.rev,
+                item.content_html, *image_columns(item.image),
             ))
             keys.append((key, item_id))
             if item.guid:
                 keys.append((guid_key(item.guid), item_id))
             result.added.append(item_id)
     db.executemany(
-        "INSERT INTO items (id, title, date, category, summary, url, source, day_offset,"
-        " published, updated, first_seen, content_hash, rev) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO items (id, title, date, category, summary, url, source, day_offset, published, updated,"
+        f" first_seen, content_hash, rev, content_html, {IMAGE_COLUMNS}) VALUES ({', '.join('?' * 18)})",
         rows,
     )
     db.executemany("INSERT OR IGNORE INTO item_keys VALUES (?, ?)", keys)
@@ -186,7 +197,8 @@ def _update(db: sqlite3.Connection, item_id: str, item: ParsedItem, new_hash: st
     published = db.execute("SELECT published FROM items WHERE id = ?", (item_id,)).fetchone()[0]
     updated = max(now, datetime.fromisoformat(published))
     db.execute(
-        "UPDATE items SET title = ?, category = ?, summary = ?, url = ?, content_hash = ?,"
-        " updated = ?, rev = ? WHERE id = ?",
-        (item.title, item.category, item.summary, item.url, new_hash, rfc3339(updated), rev, item_id),
+        "UPDATE items SET title = ?, category = ?, summary = ?, url = ?, content_html = ?, image_url = ?,"
+        " image_alt = ?, image_width = ?, image_height = ?, content_hash = ?, updated = ?, rev = ? WHERE id = ?",
+        (item.title, item.category, item.summary, item.url, item.content_html, *image_columns(item.image),
+         new_hash, rfc3339(updated), rev, item_id),
     )

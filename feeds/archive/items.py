@@ -14,7 +14,7 @@ from ..identity import category_key
 from ..model import Item, ParsedItem
 from . import ingest, transfer
 from .db import BUSY_WAIT, Database
-from .ingest import IngestReport
+from .ingest import IMAGE_COLUMNS, IngestReport, image_from_columns
 
 
 class Archive:
@@ -59,7 +59,8 @@ class Archive:
 
     # a category set by hand wins over the source's own; every read goes through this
     _CATEGORY = "COALESCE(category_override, category)"
-    _COLUMNS = f"id, title, date, {_CATEGORY}, summary, url, source, published, updated, hidden"
+    _COLUMNS = (f"id, title, date, {_CATEGORY}, summary, url, source, published, updated, hidden, content_html,"
+                f" {IMAGE_COLUMNS}")
 
     def items(
         self, *, until: date | None = None, month: str | None = None, include_hidden: bool = False
@@ -189,7 +190,7 @@ class Archive:
 
 
 def _row_to_item(row: Iterable) -> Item:
-    item_id, title, when, category, summary, url, source, published, updated, hidden = row
+    item_id, title, when, category, summary, url, source, published, updated, hidden, content_html, *image = row
     return Item(
         id=item_id,
         title=title,
@@ -201,4 +202,6 @@ def _row_to_item(row: Iterable) -> Item:
         published=whole_minute_offset(datetime.fromisoformat(published)),
         updated=whole_minute_offset(datetime.fromisoformat(updated)),
         hidden=bool(hidden),
+        content_html=content_html,
+        image=image_from_columns(*image),
     )

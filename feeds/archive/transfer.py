@@ -10,11 +10,15 @@ from datetime import date
 from ..identity import content_hash
 from ..model import ParsedItem
 from .db import Database
+from .ingest import image_from_columns
 
 EXPORT_FIELDS = (
     "id", "title", "date", "category", "category_override", "summary", "url", "source",
-    "day_offset", "published", "updated", "first_seen", "hidden",
+    "day_offset", "published", "updated", "first_seen",
+    "content_html", "image_url", "image_alt", "image_width", "image_height",
+    "hidden",
 )  # `hidden` last: stored as 0/1, exported as a boolean
+ADDED_FIELDS = ("content_html", "image_url", "image_alt", "image_width", "image_height")  # exports before 0.2 lack them
 
 
 def export_rows(database: Database) -> list[dict]:
@@ -46,11 +50,13 @@ def import_rows(database: Database, rows: Sequence[dict], *, authority: str) -> 
             if known:
                 skipped += 1
                 continue
-            parsed = ParsedItem(row["title"], date.fromisoformat(row["date"]), row["category"], row["summary"], row["url"])
+            image = image_from_columns(*(row.get(name) for name in ADDED_FIELDS[1:]))
+            parsed = ParsedItem(row["title"], date.fromisoformat(row["date"]), row["category"], row["summary"],
+                                row["url"], content_html=row.get("content_html"), image=image)
             db.execute(
                 f"INSERT INTO items ({', '.join(EXPORT_FIELDS)}, content_hash, rev)"
                 f" VALUES ({', '.join('?' * (len(EXPORT_FIELDS) + 2))})",
-                [*(row[name] for name in EXPORT_FIELDS[:-1]), int(row["hidden"]), content_hash(parsed), rev],
+                [*(row.get(name) for name in EXPORT_FIELDS[:-1]), int(row["hidden"]), content_hash(parsed), rev],
             )
             db.executemany("INSERT OR IGNORE INTO item_keys VALUES (?, ?)", [(key, row["id"]) for key in row["keys"]])
             added += 1

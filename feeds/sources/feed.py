@@ -24,6 +24,7 @@ from typing import Any
 
 from ..dates import parse_instant, plausible
 from ..identity import first_of_each
+from ..markup import clean_markup
 from ..model import ParsedItem, ParseResult, Problem
 from ..sanitise import normalise_space
 from ..urls import absolute_url
@@ -241,7 +242,19 @@ def _read_entry(entry: Any, *, line: int, source: str, base: str | None) -> tupl
     tags = entry.get("tags") or []
     category = next((normalise_space(t.get("term") or t.get("label") or "") for t in tags if (t.get("term") or t.get("label"))), None)
     return ParsedItem(title, when, category or None, summary or None, link, line=line,
-                      guid=str(guid).strip() or None if guid else None, moment=moment), problem
+                      guid=str(guid).strip() or None if guid else None, moment=moment,
+                      content_html=_entry_markup(entry, link or base)), problem
+
+
+def _entry_markup(entry: Any, base: str | None) -> str | None:
+    """The entry's fullest HTML (Atom content or content:encoded, else its summary or
+    description), cleaned; feedparser has already applied xml:base."""
+    parts = [*(entry.get("content") or []), entry.get("summary_detail") or {}]
+    for part in parts:
+        value = part.get("value") or ""
+        if value and "html" in (part.get("type") or "text/html"):
+            return clean_markup(value, base)
+    return None
 
 
 def _shorten_title(text: str, limit: int = 90) -> str:
@@ -318,5 +331,6 @@ def _read_json_item(entry: dict, *, line: int, source: str, base: str | None) ->
     raw_id = entry.get("id")
     guid = str(raw_id).strip() if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) else ""
     tags = [normalise_space(t) for t in entry.get("tags") or [] if isinstance(t, str) and t.strip()]
+    markup = clean_markup(_text(entry.get("content_html")), link or base)
     return ParsedItem(title, when, tags[0] if tags else None, summary or None, link, line=line,
-                      guid=guid or link, moment=moment), None
+                      guid=guid or link, moment=moment, content_html=markup), None

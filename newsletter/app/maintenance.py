@@ -13,16 +13,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from feeds.archive import EXPORT_FIELDS, Archive
+from feeds.archive import ADDED_FIELDS, EXPORT_FIELDS, Archive
 from feeds.dates import plausible
 from feeds.errors import FeedletterError, UsageError
 from feeds.identity import category_key, item_key
+from feeds.markup import clean_markup
 from feeds.model import Item, Problem
 from feeds.output import run_lock
 from feeds.sanitise import FORBIDDEN, describe, normalise_space, strip
 from feeds.sources.items import FIELDS as ITEM_FIELDS
 from feeds.sources.items import json_elements_with_lines, nesting_problem, read_row
-from feeds.urls import iri_fault, is_absolute
+from feeds.urls import absolute_url, iri_fault, is_absolute
 
 from .config import Settings
 from .usecases.access import lock_path
@@ -213,7 +214,7 @@ def _read_csv(path: Path, text: str) -> list[tuple[int, dict]]:
     spreadsheet could take them for formulas."""
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, [])
-    missing = [name for name in EXPORT_FIELDS if name not in header]
+    missing = [name for name in EXPORT_FIELDS if name not in header and name not in ADDED_FIELDS]
     if missing:
         raise UsageError(f"{path}: not a feedletter export: no column {missing[0]!r} in the header row")
     rows = []
@@ -225,8 +226,9 @@ def _read_csv(path: Path, text: str) -> list[tuple[int, dict]]:
         row: dict[str, Any] = dict.fromkeys(header)
         row.update((name, _undefused(value) if value != "" else None) for name, value in zip(header, cells))
         row["hidden"] = {"true": True, "false": False, "1": True, "0": False}.get((row["hidden"] or "").lower(), row["hidden"])
-        if (row["day_offset"] or "").lstrip("-").isdigit():
-            row["day_offset"] = int(row["day_offset"])
+        for name in ("day_offset", "image_width", "image_height"):
+            if (row.get(name) or "").lstrip("-").isdigit():
+                row[name] = int(row[name])
         row["keys"] = (row.get("keys") or "").splitlines()
         rows.append((start, row))
         start = reader.line_num + 1
@@ -234,7 +236,8 @@ def _read_csv(path: Path, text: str) -> list[tuple[int, dict]]:
 
 
 _TEXT = ("id", "title", "date", "source", "published", "updated", "first_seen")
-_OPTIONAL = ("category", "category_override", "summary", "url")
+_OPTIONAL = ("category", "category_override", "summary", "url", "content_html", "image_url", "image_alt")
+_SIZES = ("image_width", "image_height")
 
 
 def _exported(row, where: str) -> dict:
@@ -248,6 +251,9 @@ def _exported(row, where: str) -> dict:
     for name in _OPTIONAL:
         if row.get(name) is not None and not isinstance(row[name], str):
             raise UsageError(f"{where}: '{name}' must be a string or null")
+    for name in _SIZES:
+        if row.get(name) is not None and (not isinstance(row[name], int) or isinstance(row[name], bool) or row[name] < 1):
+            raise UsageError(f"{where}: '{name}' must be a positive integer or null")
     if not isinstance(row.get("day_offset"), int) or isinstance(row["day_offset"], bool):
         raise UsageError(f"{where}: 'day_offset' must be an integer")
     if not isinstance(row.get("hidden", False), bool):
@@ -280,6 +286,12 @@ def _checked(row: dict, *, line: int, source: str) -> tuple[dict | None, list[Pr
     clean = dict(row, category_override=override, date=item.date.isoformat())
     if problems:  # changed by the checks: stored as ingest would have stored it
         clean.update(title=item.title, category=item.category, summary=item.summary, url=item.url)
+    # markup and pictures as a source's would be: the safe subset, absolute http(s) only
+    clean["content_html"] = clean_markup(row["content_html"], clean["url"]) if row["content_html"] else None
+    if row["image_url"] and absolute_url(row["image_url"]) != row["image_url"]:
+        problems = [*problems, Problem(source, line, f"image {row['image_url']!r} is not an absolute http(s) URL; "
+                                                     "dropped")]
+        clean.update(image_url=None, image_alt=None, image_width=None, image_height=None)
     clean["keys"] = list(dict.fromkeys([item_key(clean["title"], item.date), *row["keys"]]))
     return clean, [*problems, *override_problems]
 

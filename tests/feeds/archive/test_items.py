@@ -137,3 +137,25 @@ def test_schema_version_is_recorded(tmp_path):
     with sqlite3.connect(tmp_path / "a.db") as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] >= 1
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_markup_and_pictures_are_kept_and_a_change_to_them_is_an_edit(tmp_path):
+    from feeds.documents import item_entry
+    from feeds.model import Image
+
+    cover = Image("https://news.example.org/cover.jpg", "The cover", 600, 400)
+    first = ParsedItem("Report", date(2023, 1, 10), summary="In brief.", url="https://news.example.org/r",
+                       content_html='<p>In <em>brief</em>.</p>', image=cover)
+    with Archive.open(tmp_path / "a.db") as archive:
+        ingest(archive, [("feed", [first])])
+        (stored,) = archive.items()
+        assert (stored.content_html, stored.image, stored.summary) == ('<p>In <em>brief</em>.</p>', cover, "In brief.")
+        assert item_entry(stored, lambda item: None).content_html == '<p>In <em>brief</em>.</p>'
+        report = ingest(archive, [("feed", [first])], now=NOW + timedelta(days=1))
+        assert not report.changed
+        edited = ParsedItem(first.title, first.date, summary=first.summary, url=first.url,
+                            content_html='<p>In <strong>brief</strong>.</p>')
+        report = ingest(archive, [("feed", [edited])], now=NOW + timedelta(days=2))
+        (stored,) = archive.items()
+        assert report.edited == (stored.id,) and stored.image is None
+        assert stored.content_html == '<p>In <strong>brief</strong>.</p>'

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,7 +34,7 @@ FOLDERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "items": ("items", (".toml", ".json", ".csv")),
 }
 SPEC_KEYS = ("description", "base_url", "options")  # kept as written by --update-golden
-ITEM_KEYS = ("title", "date", "moment", "category", "summary", "url", "guid", "line")
+ITEM_KEYS = ("title", "date", "moment", "category", "summary", "url", "guid", "content_html", "image", "line")
 OPTION_KEYS = {"selectors", "charset", "name", "format"}
 
 
@@ -87,6 +88,8 @@ def item_record(item: ParsedItem) -> dict:
         "summary": item.summary,
         "url": item.url,
         "guid": item.guid,
+        "content_html": item.content_html,
+        "image": {key: value for key, value in asdict(item.image).items() if value is not None} if item.image else None,
         "line": item.line,
     }
     return {key: value for key, value in values.items() if value is not None}
