@@ -280,6 +280,7 @@ items = 5
 digest_months = 6
 lock_wait = 1.5
 fetch_concurrency = 2
+websub_hub = "https://hub.x.example/"
 
 [newsletter]
 title = "N"
@@ -297,9 +298,11 @@ editorial_heading = "Hello"
 preheader = "P"
 online_text = "Online"
 more_text = "More"
-unsubscribe_url = "https://x.example/u"
+unsubscribe_url = "https://x.example/u/{token}"
 unsubscribe_mailto = "mailto:u@x.example"
 preferences_url = "https://x.example/p"
+delivery = "list"
+list_address = "All <all@lists.x.example>"
 from = "N <n@x.example>"
 to = "R <r@x.example>"
 logo_url = "https://x.example/logo.png"
@@ -348,6 +351,7 @@ from = "b@x.example"
 recipients = ["r@x.example"]
 recipients_file = "list.txt"
 timeout = 10
+rate = "10/s"
 """
 
 
@@ -382,17 +386,20 @@ def test_every_config_key_is_in_the_readme() -> None:
 
 
 def test_a_recipients_file_is_checked_line_by_line_with_the_same_address_check(tmp_path: Path) -> None:
+    from newsletter.app.address_files import config_recipients
     from newsletter.app.config.smtp import SmtpSettings
-    from newsletter.app.smtp import load_recipients
 
     listing = tmp_path / "list.txt"
     listing.write_text("Ann <ann@example.org>\nbob@example.org  # Bob\n\nann@example.org\n", encoding="utf-8")
-    assert load_recipients(SmtpSettings(host="h", port=25, recipients_file=listing)) == [
-        "Ann <ann@example.org>", "bob@example.org"]
+    smtp = SmtpSettings(host="h", port=25, recipients=("carol@example.org",), recipients_file=listing)
+    found = config_recipients(smtp, Path("/x/feedletter.toml"))
+    assert [(entry.written, entry.origin) for entry in found] == [
+        ("carol@example.org", "/x/feedletter.toml: [smtp] recipients"), ("Ann <ann@example.org>", f"{listing}:1"),
+        ("bob@example.org", f"{listing}:2"), ("ann@example.org", f"{listing}:4")]
     listing.write_text("ok@example.org\ncarol@example.org, dave@example.org\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"list.txt:2: 'carol@example.org, dave@example.org' holds more than one "
-                                          r"address, expected one e-mail address per line"):
-        load_recipients(SmtpSettings(host="h", port=25, recipients_file=listing))
+                                          r"address, expected one e-mail address"):
+        config_recipients(smtp, Path("/x/feedletter.toml"))
 
 
 # -- files that are not a config at all, and values no output can carry ------------------------
