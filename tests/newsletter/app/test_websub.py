@@ -117,7 +117,7 @@ def test_a_build_announces_exactly_the_feeds_it_changed_and_an_unchanged_one_not
 
 
 def test_a_failing_hub_is_a_warning_and_the_next_build_announces_what_it_missed(site, hub):
-    settings = with_hub(site, hub.url)
+    with_hub(site, hub.url)
     hub.status = 503
     assert run_cli("--config", str(site), "ingest", *map(str, SAMPLES))[0] == 0
     status, _, err = run_cli("--config", str(site), "build")
