@@ -71,9 +71,10 @@ def _send(obj: Context, month: str, *, to: str | None, force: bool, dry_run: boo
         raise click.BadParameter(str(error), param_hint="--to") from None
     warn(tuple(sent.warnings))
     if dry_run:
-        whom = "a test copy to" if to else "the list address" if sent.delivery == "list" else (
-            f"{len(sent.would_send)} subscriber{'s' * (len(sent.would_send) != 1)}:")
-        click.echo("\n".join([f"would send {month} to {whom}", *(f"  {address}" for address in sent.would_send)]))
+        count = len(sent.would_send)
+        what = (f"a test copy of {month} to" if to else f"{month} to the list address" if sent.delivery == "list"
+                else f"{month} to {count} subscriber{'s' * (count != 1)}:")
+        click.echo("\n".join([f"would send {what}", *(f"  {address}" for address in sent.would_send)]))
         return
     for address, reason in sorted(sent.refused.items()):
         click.echo(f"feedletter: {address}: refused by the SMTP server ({reason})", err=True)
