@@ -468,3 +468,40 @@ def test_a_control_character_in_a_config_string_is_refused(toml: str, message: s
 )
 def test_the_archive_or_outbox_inside_the_output_folder_is_refused(paths: str, message: str) -> None:
     assert config_error(BASE + "[paths]\n" + paths) == message
+
+
+# -- delivery -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        (BASE + '[newsletter]\ndelivery = "mailchimp"\n',
+         "[newsletter] delivery: must be one of direct, list, esp, not 'mailchimp'"),
+        (BASE + '[newsletter]\ndelivery = "list"\n',
+         '[newsletter] list_address: missing, expected the address of the mailing list that the list server expands'),
+        (BASE + '[newsletter]\nlist_address = "all@lists.x.example"\n',
+         '[newsletter] list_address: is set but delivery is "direct", expected delivery = "list" with a list_address'),
+        (BASE + '[newsletter]\nunsubscribe_url = "https://x.example/u/{tokn}"\n',
+         "[newsletter] unsubscribe_url: unknown placeholder {tokn}, expected {token} or {email}"),
+        (BASE + '[smtp]\nhost = "h"\nrate = "fast"\n',
+         "[smtp] rate: must be a rate such as \"10/s\", \"300/min\" or \"2000/h\", not 'fast'"),
+        (BASE + '[smtp]\nhost = "h"\nrate = "0/s"\n', "[smtp] rate: must be a rate such as"),
+        (BASE + '[feeds]\nwebsub_hub = "hub.example"\n', "[feeds] websub_hub: must be an absolute http(s) URL"),
+    ],
+)
+def test_a_delivery_key_that_cannot_work_is_one_line(toml: str, message: str) -> None:
+    assert config_error(toml).startswith(message)
+
+
+def test_delivery_follows_the_unsubscribe_link_unless_it_is_set() -> None:
+    def delivery(newsletter: str) -> str:
+        return settings_from_dict(tomllib.loads(BASE + "[newsletter]\n" + newsletter), Path("/x/f.toml")).newsletter.delivery
+
+    assert delivery("") == "direct"
+    assert delivery('unsubscribe_url = "https://x.example/u/{token}"\n') == "direct"
+    assert delivery('unsubscribe_url = "https://mail.example/u/*|UNSUB|*"\n') == "esp"
+    assert delivery('unsubscribe_mailto = "mailto:leave@x.example?subject=[[UNSUB_LINK_EN]]"\n') == "esp"
+    assert delivery('unsubscribe_url = "https://mail.example/u/*|UNSUB|*"\ndelivery = "direct"\n') == "direct"
+    loaded = settings_from_dict(tomllib.loads(BASE + '[smtp]\nhost = "h"\nrate = "300/min"\n'), Path("/x/f.toml"))
+    assert loaded.smtp is not None and loaded.smtp.rate == 5.0
