@@ -11,6 +11,7 @@ from .model import FeedMeta
 
 GENERATOR = "feedletter"
 FH_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005 feed history
+ATOM_NS = "http://www.w3.org/2005/Atom"
 
 
 class _ArchiveExtension:
@@ -33,6 +34,25 @@ class _ArchiveExtension:
         return feed
 
 
+class _RssHubExtension:
+    """WebSub's `<atom:link rel="hub">` in an RSS channel: feedgen writes only the first
+    rel="self" link of a feed into RSS, so the hub link goes in by this extension."""
+
+    href = ""
+
+    def extend_ns(self):
+        return {"atom": ATOM_NS}
+
+    def extend_atom(self, feed):
+        return feed
+
+    def extend_rss(self, feed):
+        from lxml import etree
+
+        etree.SubElement(feed.find("channel"), f"{{{ATOM_NS}}}link", href=self.href, rel="hub")
+        return feed
+
+
 def _generator(doc: FeedDoc, meta: FeedMeta, *, self_type: str | None = None):
     from feedgen.feed import FeedGenerator
 
@@ -49,6 +69,10 @@ def _generator(doc: FeedDoc, meta: FeedMeta, *, self_type: str | None = None):
     feed.link(href=doc.self_url, rel="self", **({"type": self_type} if self_type else {}))
     for link in doc.links:
         feed.link(href=link.href, rel=link.rel, **({"type": link.type} if link.type else {}))
+    if meta.hub:  # WebSub (W3C): where a reader subscribes to hear of changes at once
+        feed.link(href=meta.hub, rel="hub")
+        feed.register_extension("websub", _RssHubExtension, None, atom=False, rss=True)
+        feed.websub.href = meta.hub
     feed.link(href=doc.home_url, rel="alternate", type="text/html")
     return feed
 

@@ -46,6 +46,8 @@ def json_feed(doc: FeedDoc, meta: FeedMeta) -> dict:
     if doc.subtitle:
         feed["description"] = doc.subtitle
     feed["language"] = meta.language
+    if meta.hub:
+        feed["hubs"] = [{"type": "WebSub", "url": meta.hub}]
     feed["authors"] = [_author(meta)]
     feed["items"] = [_item(entry) for entry in doc.entries]
     return feed

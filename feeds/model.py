@@ -117,3 +117,4 @@ class FeedMeta:
     author: Author
     id_authority: str  # tag URI authority, e.g. "example.org,2024"
     subtitle: str | None = None
+    hub: str | None = None  # a WebSub hub that every feed names (rel="hub")

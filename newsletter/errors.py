@@ -19,6 +19,14 @@ class AddressError(ValueError):
         self.reason = reason
 
 
+class InputError(UsageError):
+    """Some lines of an input are wrong: one message line for each (`file:line: …`)."""
+
+    def __init__(self, lines: list[str]):
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
 class RenderError(FeedletterError):
     """A template failed to render (names the template and the problem)."""
 

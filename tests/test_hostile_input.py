@@ -321,7 +321,8 @@ def test_cr_lf_cannot_inject_mail_headers(site, tmp_path):
     assert message["Subject"].startswith("News Bcc: victim@example.net <h1>body</h1>")
     headers = raw.split(b"\r\n\r\n", 1)[0].decode()
     assert sorted({line.split(":", 1)[0] for line in headers.split("\r\n") if line and not line[0].isspace()}) == [
-        "Content-Type", "Date", "From", "MIME-Version", "Message-ID", "Subject"]
+        "Content-Type", "Date", "From", "List-Id", "MIME-Version", "Message-ID", "Subject"]
+    assert message["List-Id"].startswith('"News Bcc: victim@example.net <h1>body</h1>" <')  # one quoted line
 
 
 # -- XML bombs, external entities, oversized feeds -------------------------------------------

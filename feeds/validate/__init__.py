@@ -48,15 +48,18 @@ def checker_for(path: str):
     return None
 
 
-def check_files(files: Mapping[str, bytes], *, now: datetime) -> list[Finding]:
+def check_files(files: Mapping[str, bytes], *, now: datetime, delivery: str | None = None) -> list[Finding]:
     """Every checkable file, then the RFC 5005 archive chain across files. Pages are told
-    the items' own text, which the feeds among the files publish (see template_leftovers)."""
+    the items' own text, which the feeds among the files publish (see template_leftovers);
+    e-mails how they go out (`delivery`, see check_email)."""
     findings: list[Finding] = []
     item_text = ItemText(files)
     for path in sorted(files):
         check = checker_for(path)
-        if check in (check_html_page, check_email):
-            findings += check(path, files[path], now=now, item_text=item_text)
+        if check is check_email:
+            findings += check_email(path, files[path], now=now, item_text=item_text, delivery=delivery)
+        elif check is check_html_page:
+            findings += check_html_page(path, files[path], now=now, item_text=item_text)
         elif check:
             findings += check(path, files[path], now=now)
     findings += _check_archive_chain(files)

@@ -89,6 +89,25 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sources ADD COLUMN gone_since TEXT;
     ALTER TABLE sources ADD COLUMN retry_after TEXT;
     """,
+    # 6: delivery: the subscribers (an unsubscribe is kept, so no import adds them back), one row
+    # per (issue, address) written as the server answers, the secret of the unsubscribe tokens,
+    # and the feeds a WebSub hub has not heard of yet (see subscribers.py, deliveries.py, websub.py)
+    """
+    CREATE TABLE subscribers (
+        address TEXT PRIMARY KEY, written TEXT NOT NULL, token TEXT NOT NULL UNIQUE,
+        status TEXT NOT NULL CHECK (status IN ('subscribed', 'unsubscribed')),
+        origin TEXT NOT NULL, from_config INTEGER NOT NULL DEFAULT 0, added TEXT NOT NULL, changed TEXT NOT NULL
+    );
+    CREATE TABLE deliveries (
+        issue TEXT NOT NULL, address TEXT NOT NULL, round INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL CHECK (status IN ('accepted', 'pending', 'refused')),
+        message_id TEXT NOT NULL, reason TEXT, attempts INTEGER NOT NULL, at TEXT NOT NULL,
+        PRIMARY KEY (issue, address)
+    );
+    CREATE INDEX deliveries_by_address ON deliveries (address);
+    CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE websub_pending (url TEXT PRIMARY KEY, since TEXT NOT NULL);
+    """,
 )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from feeds.dates import MONTH_NAMES
+from feeds.merge_tags import is_personal
 from feeds.model import FeedMeta, Item
 from feeds.sanitise import normalise_space
 from feeds.site_paths import item_anchor
@@ -185,9 +186,9 @@ def issue_context(
             "address": footer.address,
             "social": [s for s in social if s["url"]],
             "note": footer.note,
-            "unsubscribe_url": settings.unsubscribe_url
-            or (settings.unsubscribe_mailto if settings.unsubscribe_mailto else ""),
-            "preferences_url": settings.preferences_url,
+            # a web copy is read by anyone: a link filled in per recipient has no place there
+            "unsubscribe_url": _unless_personal(settings.unsubscribe_url or settings.unsubscribe_mailto, web_copy),
+            "preferences_url": _unless_personal(settings.preferences_url, web_copy),
         },
         "colors": {
             "masthead_background": settings.colors.masthead_background,
@@ -203,6 +204,10 @@ def issue_context(
         "fonts": settings.fonts_dict,
         "site_title": meta.title,
     }
+
+
+def _unless_personal(link: str, web_copy: bool) -> str:
+    return "" if web_copy and is_personal(link) else link
 
 
 def index_entry(issue: Issue, url: str) -> dict:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, getaddresses
+from urllib.parse import urlsplit
 
 from feeds.sanitise import strip as strip_forbidden
 
@@ -26,6 +28,8 @@ def one_line(value: str) -> str:
 
 
 # Dot-separated labels of letters, digits and inner hyphens (IDN labels keep their letters).
+# A dot-atom local part whose atoms may hold letters beyond ASCII (RFC 6531 3.3).
+_UTF8_LOCAL = re.compile(r"[^\x00-\x20()<>\[\]:;@\\,.\"\x7f]+(?:\.[^\x00-\x20()<>\[\]:;@\\,.\"\x7f]+)*")
 _DOMAIN = re.compile(r"[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)*")
 
 
@@ -51,6 +55,10 @@ def parse_address(value: object) -> Address:
         raise AddressError(value, "has no local part before the @")
     if not _DOMAIN.fullmatch(domain):
         raise AddressError(value, "has no proper domain after the @")
+    if not local.isascii():  # RFC 6531: letters beyond ASCII, sent with SMTPUTF8; the email package's
+        if not _UTF8_LOCAL.fullmatch(local):  # grammar refuses them, so they are checked here
+            raise AddressError(value, "has a malformed local part before the @")
+        return Address(display_name=name, username=local, domain=domain)
     try:
         return Address(display_name=name, addr_spec=addr_spec)
     except (ValueError, IndexError) as error:  # the email package's own grammar check
@@ -77,6 +85,18 @@ def message_id(seed: str, from_addr: str) -> str:
     return f"<{local}.{digest}@{_domain(from_addr)}>"
 
 
+def list_id(title: str, base_url: str) -> str:
+    """The List-Id (RFC 2919) of a newsletter: its title, then `<title-slug.host>`, a label
+    that stays the same from issue to issue so that filters and receivers recognise the list."""
+    host = (urlsplit(base_url).hostname or "localhost").encode("idna").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower())
+    label = f"{slug.strip('-') or 'newsletter'}.{host}"
+    name = one_line(title)
+    if name.isascii():
+        name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{name} <{label}>"
+
+
 def _unsubscribe_uri(value: str) -> str:
     # Angle brackets delimit the URIs; spaces or brackets inside would break the header.
     return re.sub(r"[\s<>]", "", value)
@@ -93,8 +113,9 @@ def build_message(
     text: str,
     list_unsubscribe_https: str | None = None,
     list_unsubscribe_mailto: str | None = None,
+    list_id: str | None = None,
 ) -> bytes:
-    """A complete .eml: Subject, From, [To], Date, Message-ID, List-Unsubscribe(-Post), MIME-Version,
+    """A complete .eml: Subject, From, [To], Date, Message-ID, List-Unsubscribe(-Post), [List-Id], MIME-Version,
     multipart/alternative with the text part first. Same inputs, same bytes."""
     if date.tzinfo is None or date.utcoffset() is None:
         raise ValueError("build_message needs an aware datetime for Date")
@@ -116,6 +137,8 @@ def build_message(
         msg["List-Unsubscribe"] = ", ".join(uris)
     if list_unsubscribe_https:
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if list_id:
+        msg["List-Id"] = list_id
     msg["MIME-Version"] = "1.0"
     msg.set_content(text, subtype="plain", charset="utf-8")
     msg.add_alternative(html, subtype="html", charset="utf-8")

@@ -14,7 +14,7 @@ from feeds.model import FeedMeta, Month
 from feeds.site_paths import issue_path
 
 from .context import index_context, index_entry, issue_context
-from .mail import build_message
+from .mail import build_message, list_id
 from .plan import Issue, plan_issue
 from .render import render_issue, render_page
 from .settings import NewsletterSettings, load_editorial
@@ -93,6 +93,8 @@ def issue_package(
         text=rendered.text,
         list_unsubscribe_https=settings.unsubscribe_url or None,
         list_unsubscribe_mailto=settings.unsubscribe_mailto or None,
+        # feedletter sending itself is the list; a list server or an e-mail service names its own
+        list_id=list_id(settings.title, meta.base_url) if settings.delivery == "direct" else None,
     )
     key = issue.key
     return {

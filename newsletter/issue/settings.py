@@ -89,6 +89,9 @@ DEFAULT_EXCLUDE_TITLES: tuple[str, ...] = (
 )
 
 NUMBERING_SCHEMES = ("yearly", "continuous", "none")
+# direct: feedletter mails each subscriber; list: one message to a list server's address;
+# esp: the package is for an e-mail service, which fills in its merge tags
+DELIVERY_MODES = ("direct", "list", "esp")
 
 _MONTH_KEY = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -157,6 +160,9 @@ class NewsletterSettings:
     unsubscribe_url: str = ""  # https, may hold a merge tag such as *|UNSUB|*
     unsubscribe_mailto: str = ""  # mailto:…
     preferences_url: str = ""
+    delivery: str = "direct"  # one of DELIVERY_MODES
+    delivery_set: bool = False  # False: `delivery` follows from unsubscribe_url (see the config reader)
+    list_address: str = ""  # with delivery = "list": the address the list server expands
     from_addr: str = ""  # empty: the site author
     to_addr: str = ""
     logo_url: str = ""

@@ -21,6 +21,9 @@ from newsletter.app.cli import main
 from tests.conftest import NOW, SAMPLES
 from tests.feed_samples import CONFIG, build_files, sample_site
 
+# a site that sends its issues itself, each with its own unsubscribe link
+SENDING = CONFIG + '[newsletter]\nunsubscribe_url = "https://coop-news.example.org/unsubscribe/{token}"\n'
+
 FIRST_ID = b"tag:coop-news.example.org,2026:item/2023-01-25/e190205cc3ab8acd"
 SECOND_ID = b"tag:coop-news.example.org,2026:item/2022-12-21/eb7b610e8044f87e"
 
@@ -45,7 +48,7 @@ def messages(findings) -> str:
 def test_demo_pipeline_output_passes_validate(tmp_path):
     """What `make demo` does, into tmp_path, then `feedletter validate`: exit 0, silent."""
     config = tmp_path / "feedletter.toml"
-    config.write_text(CONFIG, encoding="utf-8")
+    config.write_text(SENDING, encoding="utf-8")
     assert run("--config", str(config), "ingest", *map(str, SAMPLES))[0] == 0
     assert run("--config", str(config), "build")[0] == 0
     assert run("--config", str(config), "newsletter")[0] == 0
@@ -235,7 +238,7 @@ def test_opml_feed_urls_that_are_not_iris_are_flagged(files):
 
 def test_item_text_that_looks_like_a_template_is_no_leftover(tmp_path):
     config = tmp_path / "feedletter.toml"
-    config.write_text(CONFIG, encoding="utf-8")
+    config.write_text(SENDING, encoding="utf-8")
     items = tmp_path / "items.json"
     items.write_text(json.dumps([
         {"title": "Mustache {{ 7*7 }} and Jinja {% raw %}", "date": "2023-01-20", "category": "News",
@@ -257,3 +260,53 @@ def test_a_real_leftover_is_still_found_next_to_item_text(files):
     assert "template leftover '{{' in the output: '{{ item.summary }}'" in messages(check_files(leftover, now=NOW))
     in_attribute = dict(files, **{"issues/2023-01.html": page.replace(b'lang="en"', b'lang="{{ lang }}"', 1)})
     assert "template leftover '{{' in the output: '{{ lang }}'" in messages(check_files(in_attribute, now=NOW))
+
+
+# -- merge tags and ways out ----------------------------------------------------------------------
+
+
+def test_a_published_page_with_a_merge_tag_fails_and_the_package_may_keep_its_own(files):
+    page = files["issues/2023-01.html"]
+    tagged = page.replace(b"</body>", b'<a href="https://mail.example.org/u/*|UNSUB|*">Unsubscribe</a></body>', 1)
+    found = messages(check_files(dict(files, **{"issues/2023-01.html": tagged}), now=NOW))
+    assert ("issues/2023-01.html: merge tag '*|UNSUB|*' in a published page: nobody fills it in here, so its link "
+            "is broken for every reader") in found
+    personal = page.replace(b"</body>", b'<a href="https://news.example.org/u/{token}">Unsubscribe</a></body>', 1)
+    assert "merge tag '{token}' in a published page" in messages(
+        check_files(dict(files, **{"issues/2023-01.html": personal}), now=NOW))
+    # in the outbox the same link is what a send or an e-mail service fills in: no error, no IRI warning
+    assert messages(check_files({"outbox/2023-01.html": tagged}, now=NOW)) == ""
+    assert messages(check_files({"outbox/2023-01.html": personal}, now=NOW)) == ""
+
+
+def test_an_issue_without_a_way_out_is_a_warning_unless_an_e_mail_service_sends_it(tmp_path):
+    for newsletter, delivery, expected in [
+        ("", "direct", "warning: no unsubscribe (no List-Unsubscribe header): the subscribers of a direct issue"),
+        ('delivery = "list"\nlist_address = "all@lists.example.org"\n', "list", "of a list issue have no one-click"),
+        ('unsubscribe_url = "https://mail.example.org/u/*|UNSUB|*"\n', "esp", None),
+    ]:
+        site = tmp_path / delivery
+        site.mkdir()
+        (site / "feedletter.toml").write_text(CONFIG + "[newsletter]\n" + newsletter, encoding="utf-8")
+        config = str(site / "feedletter.toml")
+        assert run("--config", config, "ingest", *map(str, SAMPLES))[0] == 0
+        assert run("--config", config, "build")[0] == 0
+        assert run("--config", config, "newsletter", "--month", "2023-01")[0] == 0
+        status, out, _ = run("--config", config, "validate")
+        assert status == 0  # a warning
+        if expected is None:
+            assert out == ""
+        else:
+            (line,) = out.splitlines()
+            assert line.startswith(f"{site / 'outbox' / '2023-01.eml'}: ") and expected in line
+
+
+def test_a_direct_package_with_a_merge_tag_fails(files):
+    eml = (b"From: N <n@example.org>\r\nSubject: s\r\nDate: Wed, 01 Feb 2023 09:00:00 +0000\r\n"
+           b"List-Unsubscribe: <https://mail.example.org/u/*|UNSUB|*>\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nx\r\n"
+           b'--b\r\nContent-Type: text/html\r\n\r\n<html lang="en"><body>x</body></html>\r\n--b--\r\n')
+    direct = messages(check_files({"outbox/2023-01.eml": eml}, now=NOW, delivery="direct"))
+    assert ("merge tag '*|UNSUB|*': delivery = \"direct\" would send it to every subscriber as written "
+            "(only {token} and {email} are filled in)") in direct
+    assert "merge tag" not in messages(check_files({"outbox/2023-01.eml": eml}, now=NOW, delivery="esp"))

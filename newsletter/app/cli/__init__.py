@@ -14,7 +14,7 @@ import click
 
 from feeds.errors import FeedletterError, Terminated
 
-from . import archive, outputs, sources  # noqa: F401  (each registers its commands)
+from . import archive, delivery, outputs, sources  # noqa: F401  (each registers its commands)
 from .base import cli
 
 __all__ = ["cli", "main"]
@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> None:
         status = cli.main(args=argv, prog_name="feedletter", standalone_mode=False)
     except FeedletterError as error:
         if not getattr(error, "told", False):
-            click.echo(f"feedletter: {error}", err=True)
+            for line in str(error).splitlines() or [""]:  # an error about several inputs: a line each
+                click.echo(f"feedletter: {line}", err=True)
         sys.exit(error.exit_code)
     except click.exceptions.Abort as abort:
         interrupted = isinstance(abort.__cause__, KeyboardInterrupt)  # Click's wrapping of Ctrl-C

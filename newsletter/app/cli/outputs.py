@@ -38,18 +38,19 @@ def build(obj: Context, dry_run: bool) -> None:
 @cli.command()
 @verbose_option
 @click.option("--month", metavar="YYYY-MM", help="The issue's month (default: the last complete month).")
-@click.option("--send", is_flag=True, help="Mail the issue over SMTP to the configured recipients (once).")
+@click.option("--send", is_flag=True, help="Mail the issue as [newsletter] delivery says, each subscriber once.")
 @click.option("--to", "to", metavar="ADDRESS", help="With --send: a test copy to ADDRESS only.")
-@click.option("--force", is_flag=True, help="With --send: send to the list again although it was sent.")
+@click.option("--force", is_flag=True, help="With --send: send to everyone again although they have it.")
+@click.option("--dry-run", is_flag=True, help="With --send: say who would get the issue; send and record nothing.")
 @click.pass_obj
-def newsletter(obj: Context, month: str | None, send: bool, to: str | None, force: bool) -> None:
+def newsletter(obj: Context, month: str | None, send: bool, to: str | None, force: bool, dry_run: bool) -> None:
     """Write one month's e-mail package (HTML, text, .eml) into the outbox; --send mails it."""
     from ..usecases.newsletter import newsletter_package
 
     if month is not None and not is_month(month):
         raise click.BadParameter(f"{month!r} is not a month, expected YYYY-MM", param_hint="--month")
-    if (to or force) and not send:
-        raise click.UsageError("--to and --force only go with --send")
+    if (to or force or dry_run) and not send:
+        raise click.UsageError("--to, --force and --dry-run only go with --send")
     report = newsletter_package(obj.settings, now=obj.now, month=month)
     warn(report.warnings)
     if not report.files:
@@ -57,19 +58,39 @@ def newsletter(obj: Context, month: str | None, send: bool, to: str | None, forc
         return
     obj.say(f"{report.month}: {', '.join(report.files)} in {obj.settings.outbox}")
     if send:
-        _send(obj, report.month, to=to, force=force)
+        _send(obj, report.month, to=to, force=force, dry_run=dry_run)
 
 
-def _send(obj: Context, month: str, *, to: str | None, force: bool) -> None:
+def _send(obj: Context, month: str, *, to: str | None, force: bool, dry_run: bool) -> None:
+    from ...errors import AddressError
     from ..usecases.send import send_newsletter
 
-    sent = send_newsletter(obj.settings, month=month, now=obj.now, to=to, force=force)
+    try:
+        sent = send_newsletter(obj.settings, month=month, now=obj.now, to=to, force=force, dry_run=dry_run)
+    except AddressError as error:  # --to ADDRESS
+        raise click.BadParameter(str(error), param_hint="--to") from None
+    warn(tuple(sent.warnings))
+    if dry_run:
+        count = len(sent.would_send)
+        what = (f"a test copy of {month} to" if to else f"{month} to the list address" if sent.delivery == "list"
+                else f"{month} to {count} subscriber{'s' * (count != 1)}:")
+        click.echo("\n".join([f"would send {what}", *(f"  {address}" for address in sent.would_send)]))
+        return
     for address, reason in sorted(sent.refused.items()):
         click.echo(f"feedletter: {address}: refused by the SMTP server ({reason})", err=True)
-    what = f"a test copy to {to}" if sent.kind == "test" else "the list"
-    obj.say(f"{month}: sent to {what}: {sent.recipients - len(sent.refused)} of {sent.recipients} accepted")
-    if sent.refused:
-        raise FeedletterError(f"{month}: {len(sent.refused)} of {sent.recipients} recipients refused")
+    for address, reason in sorted(sent.pending.items()):
+        click.echo(f"feedletter: {address}: not accepted yet ({reason}); the next --send tries again", err=True)
+    if sent.stopped:
+        click.echo(f"feedletter: {sent.stopped}: {len(sent.unsent)} not sent yet; the next --send sends to them",
+                   err=True)
+    for address in sent.skipped:
+        obj.say(f"  {address} unsubscribed during the send: skipped")
+    what = f"a test copy to {to}" if to else "the list" if sent.delivery == "list" else "the subscribers"
+    obj.say(f"{month}: sent to {what}: {len(sent.accepted)} accepted, {len(sent.pending)} pending, "
+            f"{len(sent.refused)} refused")
+    if not sent.complete:
+        raise FeedletterError(f"{month}: {len(sent.accepted)} accepted, {len(sent.pending)} pending, "
+                              f"{len(sent.refused)} refused, {len(sent.unsent)} not sent yet")
 
 
 @cli.command()
@@ -87,13 +108,22 @@ def validate(obj: Context, directory: Path | None) -> None:
             if path.is_file() and not path.name.startswith("."):
                 name = prefix + path.relative_to(root).as_posix()
                 files[name], shown[name] = path.read_bytes(), path
-    findings = check_files(files, now=obj.now)
+    findings = check_files(files, now=obj.now, delivery=_delivery(obj))
     for finding in findings:
         click.echo(f"{shown.get(finding.path, finding.path)}: {'warning: ' if finding.warning else ''}{finding.message}")
     errors = [f for f in findings if not f.warning]
     obj.say(f"checked {len(files)} files: {len(errors)} errors, {len(findings) - len(errors)} warnings")
     if errors:
         raise FeedletterError(f"{len(errors)} problems in the outputs")
+
+
+def _delivery(obj: Context) -> str | None:
+    """How the issues go out, when the config can tell ("validate DIR" works without one)."""
+    try:
+        settings = obj.settings_if_any()
+    except FeedletterError:
+        return None
+    return settings.newsletter.delivery if settings else None
 
 
 def _validate_roots(obj: Context, directory: Path | None) -> list[tuple[str, Path]]:

@@ -222,8 +222,8 @@ def run(obj: Context, dry_run: bool) -> None:
 @click.pass_obj
 def status(obj: Context, as_json: bool) -> None:
     """What the last runs did: when, what they ingested and wrote, each source's last
-    success and failure, the problems `run` remembered, and the sends."""
-    from ..usecases.status import describe_run, describe_source
+    success and failure, the problems `run` remembered, the sends and each issue's delivery."""
+    from ..usecases.status import describe_delivery, describe_run, describe_source
     from ..usecases.status import status as read_status
 
     report = read_status(obj.settings)
@@ -244,3 +244,7 @@ def status(obj: Context, as_json: bool) -> None:
     for send in report.sends[-12:]:
         click.echo(f"sent {send.issue} to {'the list' if send.kind == 'list' else 'a test address'} "
                    f"at {send.sent_at}: {send.recipients} accepted, {send.refused} refused")
+    for delivery in report.deliveries[-12:]:
+        click.echo(describe_delivery(delivery))
+    if report.subscribed or report.unsubscribed:
+        click.echo(f"subscribers: {report.subscribed} subscribed, {report.unsubscribed} unsubscribed")

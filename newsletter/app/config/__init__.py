@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -106,7 +106,7 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
     sources = read_sources(top.tables("sources", named_by="name"), base)
     return Settings(
         config_path=path,
-        meta=meta,
+        meta=replace(meta, hub=limits.websub_hub or None),
         timezone=timezone,
         archive=paths.archive,
         output=paths.output,

@@ -8,7 +8,10 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from feeds.merge_tags import PLACEHOLDERS, merge_tag
+
 from ...issue.settings import (
+    DELIVERY_MODES,
     NUMBERING_SCHEMES,
     SUBJECT_FIELDS,
     Colors,
@@ -26,6 +29,7 @@ _EDITORIAL_FILES = (".md", ".txt", ".markdown")
 _SAMPLE_FIELDS = {"title": "News", "month": "December 2022", "month_name": "December", "year": 2022,
                   "key": "2022-12", "date_line": "December, 2022"}
 _NUMBERED, _UNNUMBERED = (1,), ("",)
+_BRACED = re.compile(r"(?<!\{)\{([^{}]*)\}(?!\})")  # {token}, not a merge tag's {{ … }}
 WEB_OR_MAIL = (*WEB, "mailto")
 
 LEAD = Keys("newsletter.lead", user_keys=True)
@@ -40,8 +44,8 @@ NEWSLETTER = Keys(
     "newsletter",
     ("title", "subtitle", "subject", "subject_unnumbered", "date_line", "numbering", "first_issue", "first_number",
      "lead_categories", "section_heading", "exclude_titles", "editorial_heading", "preheader", "online_text",
-     "more_text", "unsubscribe_url", "unsubscribe_mailto", "preferences_url", "from", "to", "logo_url", "logo_width",
-     "font_family"),
+     "more_text", "unsubscribe_url", "unsubscribe_mailto", "preferences_url", "delivery", "list_address", "from", "to",
+     "logo_url", "logo_width", "font_family"),
     (LEAD, EDITORIAL, SECTIONS, FOOTER, COLORS, FONTS),
 )
 
@@ -59,6 +63,9 @@ def read_newsletter(table: Table, base_dir: Path) -> NewsletterSettings:
     if first_issue is None and numbering == "continuous":
         raise table.error("first_issue", 'missing, expected the month of issue No. 1 (such as "2020-01") '
                                          'when numbering = "continuous"')
+    unsubscribe_url = _personal_url(table, "unsubscribe_url", WEB)
+    unsubscribe_mailto = _personal_url(table, "unsubscribe_mailto", ("mailto",))
+    delivery, list_address = _delivery(table, unsubscribe_url, unsubscribe_mailto)
     return NewsletterSettings(
         title=table.line("title", d.title) or d.title,
         subtitle=_pattern(table, "subtitle", d.subtitle),
@@ -79,9 +86,12 @@ def read_newsletter(table: Table, base_dir: Path) -> NewsletterSettings:
         online_text=table.line("online_text", d.online_text) or d.online_text,
         more_text=table.line("more_text", d.more_text) or d.more_text,
         footer=_footer(table.table("footer")),
-        unsubscribe_url=table.url("unsubscribe_url"),
-        unsubscribe_mailto=table.url("unsubscribe_mailto", schemes=("mailto",)),
-        preferences_url=table.url("preferences_url", schemes=WEB_OR_MAIL),
+        unsubscribe_url=unsubscribe_url,
+        unsubscribe_mailto=unsubscribe_mailto,
+        preferences_url=_personal_url(table, "preferences_url", WEB_OR_MAIL),
+        delivery=delivery,
+        delivery_set=table.has("delivery"),
+        list_address=list_address,
         from_addr=_address_line(table, "from"),
         to_addr=_address_line(table, "to"),
         logo_url=table.url("logo_url"),
@@ -90,6 +100,30 @@ def read_newsletter(table: Table, base_dir: Path) -> NewsletterSettings:
         font_family=_font_family(table, d.font_family),
         fonts=_fonts(table.table("fonts")),
     )
+
+
+def _personal_url(table: Table, key: str, schemes: tuple[str, ...]) -> str:
+    """A link that may hold {token} and {email}, filled per subscriber; any other {name} is a typo."""
+    value = table.url(key, schemes=schemes)
+    for name in _BRACED.findall(value):
+        if "{" + name + "}" not in PLACEHOLDERS:
+            raise table.error(key, f"unknown placeholder {{{name}}}, expected {' or '.join(PLACEHOLDERS)}")
+    return value
+
+
+def _delivery(table: Table, unsubscribe_url: str, unsubscribe_mailto: str) -> tuple[str, str]:
+    """(delivery, list_address). Without a `delivery` key: "esp" when an unsubscribe link
+    holds a merge tag (only an e-mail service fills it in), else "direct"."""
+    tagged = any(merge_tag(url) for url in (unsubscribe_url, unsubscribe_mailto))
+    delivery = table.choice("delivery", DELIVERY_MODES, "esp" if tagged else "direct")
+    list_address = _address_line(table, "list_address")
+    if delivery == "list" and not list_address:
+        raise table.error("list_address", 'missing, expected the address of the mailing list that the list server '
+                                          'expands (such as "coop-news@lists.example.org") with delivery = "list"')
+    if list_address and delivery != "list":
+        raise table.error("list_address", f'is set but delivery is "{delivery}", expected delivery = "list" '
+                                          "with a list_address (or no list_address)")
+    return delivery, list_address
 
 
 def _pattern(table: Table, key: str, default: str, *, numbers: tuple[Any, ...] = (1, "")) -> str:

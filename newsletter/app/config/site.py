@@ -14,7 +14,7 @@ from .reader import Keys, Table
 AUTHOR = Keys("site.author", ("name", "email"))
 SITE = Keys("site", ("title", "subtitle", "base_url", "language", "timezone", "tag_authority"), (AUTHOR,))
 PATHS = Keys("paths", ("archive", "output", "outbox", "templates"))
-FEEDS = Keys("feeds", ("items", "digest_months", "lock_wait", "fetch_concurrency"))
+FEEDS = Keys("feeds", ("items", "digest_months", "lock_wait", "fetch_concurrency", "websub_hub"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,7 @@ class FeedLimits:
     digest_months: int
     lock_wait: float
     fetch_concurrency: int
+    websub_hub: str = ""  # "" : no hub
 
 
 def read_site(site: Table) -> tuple[FeedMeta, ZoneInfo]:
@@ -80,4 +81,5 @@ def read_feeds(feeds: Table) -> FeedLimits:
         digest_months=feeds.integer("digest_months", 24, low=1),
         lock_wait=feeds.number("lock_wait", 60.0, unit="seconds"),
         fetch_concurrency=feeds.integer("fetch_concurrency", 4, low=1),
+        websub_hub=feeds.url("websub_hub"),
     )

@@ -160,6 +160,12 @@ def _build_site(settings: Settings, archive: Archive, output: Output, *, today: 
         journal.save_build_state(
             {"site": site, **{f"month:{key}": json.dumps(value, sort_keys=True) for key, value in new_states.items()}}
         )
+        if meta.hub:  # the outputs are in place: tell the WebSub hub which feeds changed
+            from ..websub import announce, changed_feeds
+            from .inputs import user_agent
+
+            warnings += announce(meta.hub, archive, changed_feeds(meta.base_url, written), today=today,
+                                 agent=user_agent(settings))
     total = sum(visible for visible, _rev in fingerprints.values())
     return BuildReport(total, len(fingerprints), len(dirty), tuple(sorted(written)), tuple(removed), tuple(warnings))
 

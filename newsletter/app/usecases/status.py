@@ -1,5 +1,5 @@
 """`feedletter status`: what the runs did, each source's last answer, the problems
-`run` remembered and the sends, read back from the journal."""
+`run` remembered, the sends and how far each issue went out, read back from the journal."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from datetime import datetime
 from feeds.archive import Archive
 
 from ..config import Settings
+from ..deliveries import Deliveries, IssueDelivery
 from ..journal import Journal, RunRecord, SendRecord, SourceState
+from ..subscribers import SUBSCRIBED, Subscribers
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +20,9 @@ class Status:
     sources: tuple[tuple[str, SourceState | None], ...]  # configured first, then any others
     problems: tuple[tuple[str, int, str | None, str], ...]  # source, line, message, first seen
     sends: tuple[SendRecord, ...]  # oldest first
+    deliveries: tuple[IssueDelivery, ...] = ()  # by issue, oldest first
+    subscribed: int = 0
+    unsubscribed: int = 0
 
     def last(self, *commands: str) -> RunRecord | None:
         return next((run for run in self.runs if run.command in commands), None)
@@ -38,6 +43,8 @@ class Status:
                 for source, line, message, first in self.problems
             ],
             "sends": [asdict(send) for send in self.sends],
+            "deliveries": [asdict(delivery) for delivery in self.deliveries],
+            "subscribers": {"subscribed": self.subscribed, "unsubscribed": self.unsubscribed},
         }
 
 
@@ -52,9 +59,13 @@ def status(settings: Settings, *, runs: int = 10) -> Status:
         states = journal.source_states()
         problems = journal.problems_remembered()
         sends = journal.sends()
+        deliveries = Deliveries(archive).summary()
+        everyone = Subscribers(archive).all()
+    subscribed = sum(subscriber.status == SUBSCRIBED for subscriber in everyone)
     configured = [source.name for source in settings.sources]
     names = configured + sorted(set(states) - set(configured))
-    return Status(tuple(records), tuple((name, states.get(name)) for name in names), tuple(problems), tuple(sends))
+    return Status(tuple(records), tuple((name, states.get(name)) for name in names), tuple(problems), tuple(sends),
+                  tuple(deliveries), subscribed, len(everyone) - subscribed)
 
 
 # What a source's last answer (SourceOutcome.status) was, in a user's words
@@ -83,6 +94,13 @@ def describe_source(name: str, state: SourceState | None) -> str:
     if state.last_failure:
         line += f"; failed {state.last_failure}: {state.last_error}"
     return line
+
+
+def describe_delivery(delivery: IssueDelivery) -> str:
+    """One line: 'delivery 2023-01: 197 accepted, 2 pending, 1 refused (last answer 2023-02-01T09:00:00+00:00)'."""
+    line = (f"delivery {delivery.issue}: {delivery.accepted} accepted, {delivery.pending} pending, "
+            f"{delivery.refused} refused (last answer {delivery.last})")
+    return line + ("; the next --send retries the pending" if delivery.pending else "")
 
 
 def describe_run(run: RunRecord) -> str:

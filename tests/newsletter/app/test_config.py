@@ -280,6 +280,7 @@ items = 5
 digest_months = 6
 lock_wait = 1.5
 fetch_concurrency = 2
+websub_hub = "https://hub.x.example/"
 
 [newsletter]
 title = "N"
@@ -297,9 +298,11 @@ editorial_heading = "Hello"
 preheader = "P"
 online_text = "Online"
 more_text = "More"
-unsubscribe_url = "https://x.example/u"
+unsubscribe_url = "https://x.example/u/{token}"
 unsubscribe_mailto = "mailto:u@x.example"
 preferences_url = "https://x.example/p"
+delivery = "list"
+list_address = "All <all@lists.x.example>"
 from = "N <n@x.example>"
 to = "R <r@x.example>"
 logo_url = "https://x.example/logo.png"
@@ -348,6 +351,7 @@ from = "b@x.example"
 recipients = ["r@x.example"]
 recipients_file = "list.txt"
 timeout = 10
+rate = "10/s"
 """
 
 
@@ -382,17 +386,20 @@ def test_every_config_key_is_in_the_readme() -> None:
 
 
 def test_a_recipients_file_is_checked_line_by_line_with_the_same_address_check(tmp_path: Path) -> None:
+    from newsletter.app.address_files import config_recipients
     from newsletter.app.config.smtp import SmtpSettings
-    from newsletter.app.smtp import load_recipients
 
     listing = tmp_path / "list.txt"
     listing.write_text("Ann <ann@example.org>\nbob@example.org  # Bob\n\nann@example.org\n", encoding="utf-8")
-    assert load_recipients(SmtpSettings(host="h", port=25, recipients_file=listing)) == [
-        "Ann <ann@example.org>", "bob@example.org"]
+    smtp = SmtpSettings(host="h", port=25, recipients=("carol@example.org",), recipients_file=listing)
+    found = config_recipients(smtp, Path("/x/feedletter.toml"))
+    assert [(entry.written, entry.origin) for entry in found] == [
+        ("carol@example.org", "/x/feedletter.toml: [smtp] recipients"), ("Ann <ann@example.org>", f"{listing}:1"),
+        ("bob@example.org", f"{listing}:2"), ("ann@example.org", f"{listing}:4")]
     listing.write_text("ok@example.org\ncarol@example.org, dave@example.org\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"list.txt:2: 'carol@example.org, dave@example.org' holds more than one "
-                                          r"address, expected one e-mail address per line"):
-        load_recipients(SmtpSettings(host="h", port=25, recipients_file=listing))
+                                          r"address, expected one e-mail address"):
+        config_recipients(smtp, Path("/x/feedletter.toml"))
 
 
 # -- files that are not a config at all, and values no output can carry ------------------------
@@ -461,3 +468,40 @@ def test_a_control_character_in_a_config_string_is_refused(toml: str, message: s
 )
 def test_the_archive_or_outbox_inside_the_output_folder_is_refused(paths: str, message: str) -> None:
     assert config_error(BASE + "[paths]\n" + paths) == message
+
+
+# -- delivery -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        (BASE + '[newsletter]\ndelivery = "mailchimp"\n',
+         "[newsletter] delivery: must be one of direct, list, esp, not 'mailchimp'"),
+        (BASE + '[newsletter]\ndelivery = "list"\n',
+         '[newsletter] list_address: missing, expected the address of the mailing list that the list server expands'),
+        (BASE + '[newsletter]\nlist_address = "all@lists.x.example"\n',
+         '[newsletter] list_address: is set but delivery is "direct", expected delivery = "list" with a list_address'),
+        (BASE + '[newsletter]\nunsubscribe_url = "https://x.example/u/{tokn}"\n',
+         "[newsletter] unsubscribe_url: unknown placeholder {tokn}, expected {token} or {email}"),
+        (BASE + '[smtp]\nhost = "h"\nrate = "fast"\n',
+         "[smtp] rate: must be a rate such as \"10/s\", \"300/min\" or \"2000/h\", not 'fast'"),
+        (BASE + '[smtp]\nhost = "h"\nrate = "0/s"\n', "[smtp] rate: must be a rate such as"),
+        (BASE + '[feeds]\nwebsub_hub = "hub.example"\n', "[feeds] websub_hub: must be an absolute http(s) URL"),
+    ],
+)
+def test_a_delivery_key_that_cannot_work_is_one_line(toml: str, message: str) -> None:
+    assert config_error(toml).startswith(message)
+
+
+def test_delivery_follows_the_unsubscribe_link_unless_it_is_set() -> None:
+    def delivery(newsletter: str) -> str:
+        return settings_from_dict(tomllib.loads(BASE + "[newsletter]\n" + newsletter), Path("/x/f.toml")).newsletter.delivery
+
+    assert delivery("") == "direct"
+    assert delivery('unsubscribe_url = "https://x.example/u/{token}"\n') == "direct"
+    assert delivery('unsubscribe_url = "https://mail.example/u/*|UNSUB|*"\n') == "esp"
+    assert delivery('unsubscribe_mailto = "mailto:leave@x.example?subject=[[UNSUB_LINK_EN]]"\n') == "esp"
+    assert delivery('unsubscribe_url = "https://mail.example/u/*|UNSUB|*"\ndelivery = "direct"\n') == "direct"
+    loaded = settings_from_dict(tomllib.loads(BASE + '[smtp]\nhost = "h"\nrate = "300/min"\n'), Path("/x/f.toml"))
+    assert loaded.smtp is not None and loaded.smtp.rate == 5.0
