@@ -245,16 +245,10 @@ class PageRead:
 
     result: ParseResult
     how: str  # "selectors" (the config's), "remembered", "detected", "text", "nothing"
+    method: str | None = None  # how detection found them: json-ld, microdata, h-entry, blocks
+    selectors: tuple[tuple[str, str], ...] = ()  # the selectors used, when detected or remembered
     detection: Detection | None = None  # when detection ran
     moved: bool = False  # the remembered selectors matched nothing (reported as a problem)
-
-    @property
-    def selectors(self) -> tuple[tuple[str, str], ...]:
-        return self.detection.selectors if self.detection is not None else ()
-
-    @property
-    def method(self) -> str | None:
-        return self.detection.method if self.detection is not None else None
 
 
 def parse(data: bytes, *, source: str, base_url: str | None = None, selectors: Mapping[str, str] | None = None,
@@ -297,7 +291,7 @@ def read_page(
             result = select_items(tree, kept, source=source, base=page_base(tree, base_url), date_order=date_order,
                                   undated=undated)
             if result.items:
-                return PageRead(result, "remembered")
+                return PageRead(result, "remembered", method, tuple(kept.items()))
             moved = True
     detection = detect(markup, source=source, url=base_url, date_order=date_order, undated=undated)
     if remembered is not None and remembered[0] == "json-ld" and detection.method != "json-ld":
@@ -306,14 +300,14 @@ def read_page(
         result = detection.result
         if moved:
             result = replace(result, problems=(Problem(source, 1, _moved(remembered, detection)), *result.problems))
-        return PageRead(result, "detected", detection, moved)
+        return PageRead(result, "detected", detection.method, detection.selectors, detection, moved)
     text = parse_listing(html_to_text(markup), source=source, date_order=date_order)
     if text.items and not moved:
-        return PageRead(text, "text", detection)
+        return PageRead(text, "text", detection=detection)
     problem = not_a_listing(detection, source)
     if moved:
         problem = Problem(source, 1, f"the items moved: the remembered selectors match nothing, and {problem.message}")
-    return PageRead(ParseResult(source, problems=(problem,)), "nothing", detection, moved)
+    return PageRead(ParseResult(source, problems=(problem,)), "nothing", detection=detection, moved=moved)
 
 
 def describe_selectors(method: str | None, selectors) -> str:

@@ -1,6 +1,6 @@
 """The application's journal, kept in the archive file beside the items: what each
 source last answered (validators, success, failure), the problems `run` has already
-reported, every newsletter send, what each run, ingest and build did, and what the
+reported, the selectors detection chose for each source (detections.py), every newsletter send, what each run, ingest and build did, and what the
 last build made of each part. It shares the archive's connection and has its own
 migrations, recorded in its own `journal_schema` table."""
 
@@ -80,6 +80,16 @@ MIGRATIONS: tuple[str, ...] = (
     # arrives later never takes over another's feed URL
     """
     CREATE TABLE category_slugs (key TEXT PRIMARY KEY, slug TEXT NOT NULL UNIQUE);
+    """,
+    # 5: the selectors detection chose for each source read without selectors, so a
+    # redesign of the page is told instead of silently changing the feed (detections.py)
+    """
+    CREATE TABLE detected_selectors (
+        source TEXT PRIMARY KEY,
+        method TEXT NOT NULL,
+        selectors TEXT NOT NULL,
+        detected TEXT NOT NULL
+    );
     """,
 )
 

@@ -74,8 +74,6 @@ def quick_rank(groups: list[Group]) -> list[Group]:
             continue
         words = sorted(len(m.node.text(deep=True).split()) for m in linked)
         median = words[len(words) // 2]
-        if median < 2:
-            continue
         share = len(linked) / len(sample)
         zone = 0.3 if zone_of(group) else 1.0
         ranked.append((share * min(median, 12) * math.log2(1 + len(group.members)) * zone, group))

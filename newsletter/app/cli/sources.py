@@ -192,6 +192,8 @@ def run(obj: Context, dry_run: bool) -> None:
             continue
         for problem in source.problems if obj.verbose else source.new_problems:
             click.echo(f"feedletter: warning: source {source.name}: {problem}", err=True)
+        for note in source.notes:
+            obj.say(note)
         if source.status in ("304", "unchanged"):
             obj.say(f"source {source.name}: not modified ({source.status})")
         else:

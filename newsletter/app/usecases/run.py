@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -15,8 +15,10 @@ from feeds.model import ParseResult, Problem
 from feeds.urls import redacted
 
 from ...errors import ConfigError, SourcesFailed
+from .. import detections
 from ..config import Settings
 from ..config.sources import SourceConfig
+from ..detections import Remembered
 from ..journal import Journal, SourceOutcome, recorded
 from .access import changed_titles, writing_archive
 from .build import BuildReport, build_site
@@ -31,6 +33,7 @@ class SourceReport:
     problems: tuple[Problem, ...] = ()  # every problem of this run
     new_problems: tuple[Problem, ...] = ()  # those not reported by an earlier run
     error: str | None = None
+    notes: tuple[str, ...] = ()  # told with -v: how the items of a page were found
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +59,9 @@ def _content_tag(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def _read_source(source, state, *, agent: str, order: str | None):
-    """Fetch and parse one configured source -> (outcome, result or None if unchanged)."""
+def _read_source(source, state, *, agent: str, order: str | None, remembered=None):
+    """Fetch and parse one configured source -> (outcome, Parsed or None if unchanged).
+    A page read by detection tries the selectors `remembered` for it first."""
     from feeds.fetch import TIMEOUT, Validators, fetch
     from feeds.sources import apply_defaults
 
@@ -75,11 +79,12 @@ def _read_source(source, state, *, agent: str, order: str | None):
             return SourceOutcome(source.name, kept, "unchanged", tag), None
         outcome = SourceOutcome(source.name, kept, "file", tag)
     label = kept if source.is_url else Path(source.location).name
-    result = parse_fetched(fetched, kind=source.kind, source=label, selectors=source.selector_map, date_order=order)
-    result = apply_defaults(result, category=source.category, include=source.include, exclude=source.exclude)
+    parsed = parse_fetched(fetched, kind=source.kind, source=label, selectors=source.selector_map, date_order=order,
+                           undated=source.undated, remembered=remembered if source.detects else None)
+    result = apply_defaults(parsed.result, category=source.category, include=source.include, exclude=source.exclude)
     if not result.items and result.problems:
         raise SourceError(f"nothing could be read: {_without_skip(result.problems[0])}")
-    return outcome, result
+    return outcome, replace(parsed, result=result)
 
 
 _SKIPPED = re.compile(r"; (?:\w+ )*skipped$")  # "; skipped", "; item skipped", "; row skipped"
@@ -91,7 +96,7 @@ def _without_skip(problem: Problem) -> str:
     return f"{problem.source}:{problem.line}: {_SKIPPED.sub('', problem.message)}"
 
 
-def _read_all(settings: Settings, states, agent: str, progress: Callable[[str], None] | None) -> list:
+def _read_all(settings: Settings, states, remembered, agent: str, progress: Callable[[str], None] | None) -> list:
     """Every source read, `fetch_concurrency` at a time (they mostly wait on the network),
     each as (outcome, result or None) or its one-line error; in config order, so what is
     stored, and so every output, does not depend on which answered first."""
@@ -99,7 +104,7 @@ def _read_all(settings: Settings, states, agent: str, progress: Callable[[str], 
     def read(source: SourceConfig):
         try:
             return _read_source(source, states.get(source.name), agent=agent,
-                                order=date_order(settings, source.date_order))
+                                order=date_order(settings, source.date_order), remembered=remembered.get(source.name))
         except FeedletterError as error:
             return str(error)
         except Exception as error:  # a parser bug must not stop the other sources
@@ -138,20 +143,26 @@ def run(
     reports: list[SourceReport] = []
     outcomes: list[SourceOutcome] = []
     fresh: list[tuple[str, ParseResult]] = []
+    chosen: dict[str, Remembered] = {}  # what detection picked, to remember
+    notes: dict[str, tuple[str, ...]] = {}
     with writing_archive(settings, dry_run=dry_run) as archive:
         journal = Journal(archive)
         states = journal.source_states()
-        for source, read in zip(settings.sources, _read_all(settings, states, agent, progress)):
+        kept = detections.remembered(archive)
+        for source, read in zip(settings.sources, _read_all(settings, states, kept, agent, progress)):
             if isinstance(read, str):
                 outcomes.append(SourceOutcome(source.name, redacted(source.location), "failed", error=read))
                 reports.append(SourceReport(source.name, "failed", error=read))
                 continue
-            outcome, result = read
+            outcome, parsed = read
             outcomes.append(outcome)
-            if result is None:
+            if parsed is None:
                 reports.append(SourceReport(source.name, outcome.status))
             else:
-                fresh.append((source.name, result))
+                fresh.append((source.name, parsed.result))
+                notes[source.name] = parsed.notes(f"source {source.name}")
+                if parsed.remember is not None:
+                    chosen[source.name] = parsed.remember
         report = IngestReport()
         if fresh:
             report = archive.ingest(
@@ -159,10 +170,12 @@ def run(
                 now=now, zone=settings.timezone, authority=settings.meta.id_authority,
             )
         journal.record_sources(outcomes, now=now)  # after the items: see record_sources
+        detections.remember(archive, chosen, now=now)
         statuses = {outcome.name: outcome.status for outcome in outcomes}
         for name, result in fresh:
             new = journal.remember_problems(name, result.problems, now=now)
-            reports.append(SourceReport(name, statuses[name], len(result.items), result.problems, tuple(new)))
+            reports.append(SourceReport(name, statuses[name], len(result.items), result.problems, tuple(new),
+                                        notes=notes.get(name, ())))
         # the lock is ours already: the build takes no second one
         built = build_site(settings, archive, today=now.astimezone(settings.timezone).date(), dry_run=dry_run)
         titles = changed_titles(archive, report) if dry_run else {}
