@@ -30,6 +30,7 @@ from .structured import (
 __all__ = ["Candidate", "Detection", "FeedLink", "detect"]
 
 METHODS = ("json-ld", "microdata", "h-entry", "blocks")
+_NO_URL = "https://page.invalid/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,12 +135,14 @@ class _Reader:
 
     def __init__(self, tree, base: str | None, order: str | None):
         self.tree, self.base, self.order = tree, base, order
+        # a page read from a file has no URL: its relative links still say where items link to
+        self.judged = base or _NO_URL
         self._members: dict[int, fields.Member] = {}
 
     def member(self, node) -> fields.Member:
         known = self._members.get(node.mem_id)
         if known is None:
-            known = self._members[node.mem_id] = fields.analyse(node, base=self.base, order=self.order)
+            known = self._members[node.mem_id] = fields.analyse(node, base=self.judged, order=self.order)
         return known
 
     def structured_group(self, selector: str, method: str, by_id: dict) -> groups.Group | None:
@@ -213,21 +216,21 @@ class _Reader:
             return str(error)
 
     def _read_image(self, node, selector: str) -> str | None:
-        found = image_in(node, selector, self.base)
+        found = image_in(node, selector, self.judged)
         return found.url if found else None
 
     def _link_selector(self, members: list[fields.Member], title: str, hints) -> str | None:
         """None when the title's link (else the item's first) is right for all, else the
         selector of the right links."""
         def read(node, selector):
-            return link_of(node, fields.first(node, title), selector or None, self.base)
+            return link_of(node, fields.first(node, title), selector or None, self.judged)
 
         if all(read(m.node, "") == m.link for m in members):
             return None
         anchors = []
         for member in members:
             anchors.append(next((a for a in member.node.css("a[href]")
-                                 if link_of(member.node, a, None, self.base) == member.link), None))
+                                 if link_of(member.node, a, None, self.judged) == member.link), None))
         return fields.choose(members, anchors, [m.link for m in members], read, hints=hints, share=0.8)
 
     def detection(self, group: groups.Group, chosen: dict[str, str], method: str, feeds, source: str,

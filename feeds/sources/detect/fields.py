@@ -234,7 +234,10 @@ def choose(
     for member, node in zip(members, nodes):
         if node is not None:
             counts.update(set(node_selectors(node, member.node)))
-    candidates = list(dict.fromkeys([*hints, *(sel for sel, _ in sorted(counts.items(), key=lambda c: (-c[1], len(c[0]), c[0])))]))
+    # the commonest first; of those, one naming a class or an attribute (it survives an
+    # element added in front), then the shortest
+    ranked = sorted(counts.items(), key=lambda c: (-c[1], not ("." in c[0] or "[" in c[0]), len(c[0]), c[0]))
+    candidates = list(dict.fromkeys([*hints, *(selector for selector, _ in ranked)]))
     wanted = sum(value is not None for value in expected)
     if not wanted:
         return None

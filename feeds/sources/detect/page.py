@@ -154,7 +154,8 @@ def feed_links(tree, base: str | None) -> tuple[FeedLink, ...]:
         kind = (link.attributes.get("type") or "").split(";")[0].strip().lower()
         if "alternate" not in rel or kind not in _FEED_TYPES:
             continue
-        url = absolute_url(link.attributes.get("href"), base)
+        href = (link.attributes.get("href") or "").strip()
+        url = absolute_url(href, base) or (href if base is None and "://" not in href else None)  # a saved page
         if url and all(known.url != url for known in found):
             title = " ".join((link.attributes.get("title") or "").split()) or None
             found.append(FeedLink(_FEED_TYPES[kind], url, title))
