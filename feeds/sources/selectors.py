@@ -10,7 +10,7 @@ the item selector matched): parsed HTML has no useful line numbers.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 
 from ..dates import loose_date, parse_date
@@ -168,20 +168,24 @@ def image_in(item, selector: str | None, base: str | None) -> Image | None:
 
 
 def _image_url(image, base: str | None) -> str | None:
-    attributes = image.attributes
-    candidates = [attributes.get(name) for name in _LAZY_SOURCES]
-    source = (attributes.get("src") or "").strip()
-    if source and not source.startswith("data:") and not _PLACEHOLDER.search(source.split("?")[0]):
-        candidates.append(source)
-    candidates += [_widest(attributes.get(name)) for name in _SRCSETS]
-    parent = image.parent
-    if parent is not None and parent.tag == "picture":
-        candidates += [_widest(s.attributes.get("srcset")) for s in parent.css("source")]
-    for candidate in candidates:
+    for candidate in _image_sources(image):
         url = absolute_url(candidate, base) if candidate else None
         if url:
             return url
     return None
+
+
+def _image_sources(image) -> Iterator[str | None]:
+    """Where an <img> may say its picture is, the likeliest first."""
+    attributes = image.attributes
+    yield from (attributes.get(name) for name in _LAZY_SOURCES)
+    source = (attributes.get("src") or "").strip()
+    if source and not source.startswith("data:") and not _PLACEHOLDER.search(source.split("?")[0]):
+        yield source
+    yield from (_widest(attributes.get(name)) for name in _SRCSETS)
+    parent = image.parent
+    if parent is not None and parent.tag == "picture":
+        yield from (_widest(s.attributes.get("srcset")) for s in parent.css("source"))
 
 
 def _widest(srcset: str | None) -> str | None:

@@ -38,6 +38,9 @@ def remember(archive: Archive, chosen: Mapping[str, Remembered], *, now: datetim
     choice is unchanged keeps the time it was first detected."""
     if not chosen:
         return
+    from .journal import Journal
+
+    Journal(archive)  # brings the journal's schema up to date
     with archive.database.transaction() as db:
         for source, (method, selectors) in sorted(chosen.items()):
             written = json.dumps(dict(selectors), ensure_ascii=False, sort_keys=True)

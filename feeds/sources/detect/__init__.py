@@ -156,12 +156,14 @@ class _Reader:
         return group
 
     def judge_blocks(self, group: groups.Group, by_id: dict, article: str | None) -> None:
-        linked = [m for m in group.members if self.member(m.node).linked]
+        # members without any link (a table's header row) are left out; the rest are judged on a sample
+        linked = [m for m in group.members if m.node.css_first("a[href]") is not None]
         zone = groups.zone_of(group)
-        if len(linked) >= 2 and not zone and not article:
+        sample = [self.member(m.node) for m in _sample(linked)]
+        if sum(m.linked for m in sample) >= 2 and not zone and not article:
             group.members = linked
             groups.pick_selector(group, self.tree, lambda node: self._acceptable(node, by_id))
-        group.analysed = [self.member(node) for node in _sample(group.matched or [m.node for m in group.members])]
+        group.analysed = [self.member(node) for node in _sample(group.matched)] if group.matched else sample
         groups.judge(group, zone, article)
 
     def _acceptable(self, node, by_id: dict) -> bool:

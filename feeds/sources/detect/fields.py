@@ -26,6 +26,7 @@ _NOT_TITLE_WORDS = frozenset("author byline tags category cat tag kicker label".
 _TITLE_CANDIDATES = ("h1, h2, h3, h4, h5, h6, a[href], [class*=title], [class*=Title], [class*=headline], "
                      "[class*=heading], [class*=Heading], [itemprop=headline], [itemprop=name]")
 _BAD_HREF = ("#", "javascript:", "mailto:", "tel:")
+_WORDS_IN_A_DATE_LINE = 7  # "Posted on Wednesday, 25 January 2023": longer texts are no date
 
 
 @dataclass(slots=True)
@@ -78,8 +79,11 @@ def _contains(outer, inner) -> bool:
 
 
 def looks_like_date(text: str, order: str | None) -> bool:
+    """Whether a short text is a date ('25 January 2023', 'Publié le 8 février 2023')."""
+    if len(text) > 60 or len(text.split()) > _WORDS_IN_A_DATE_LINE or not any(char.isdigit() for char in text):
+        return False
     try:
-        return len(text) <= 60 and date_in_text(text, order) is not None
+        return date_in_text(text, order) is not None
     except DateError:
         return True
 
@@ -135,7 +139,8 @@ def _outside_title(member: Member, node) -> bool:
 def _find_date(member: Member, order: str | None) -> None:
     machine: list[tuple[Any, object]] = []
     written: list[tuple[Any, object]] = []
-    for node in member.node.traverse():
+    marked_nodes = member.node.css("time, [datetime], [itemprop*=date], [itemprop*=Date]")
+    for node in marked_nodes or member.node.traverse():  # a machine-readable date spares reading every text
         if node.tag in ("-text", "-comment") or not _outside_title(member, node):
             continue
         attributes = node.attributes

@@ -5,6 +5,7 @@ itself one article. Pure."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -86,39 +87,53 @@ def fold(text: str) -> str:
     return "".join(char for char in bare if not unicodedata.combining(char))
 
 
-def words_of(node) -> set[str]:
+def words_of(node) -> frozenset[str]:
     """The words of an element's class and id ('site-footer' -> {'site', 'footer'};
     CamelCase parts too: 'StoryCard_kicker' -> {'storycard', 'story', 'card', 'kicker'})."""
-    raw = f"{node.attributes.get('class') or ''} {node.attributes.get('id') or ''}"
-    found = set(_WORD.findall(raw.lower()))
-    found.update(part.lower() for part in re.findall(r"[A-Z][a-z]+", raw))
-    return found
+    attributes = node.attributes
+    return _words(f"{attributes.get('class') or ''} {attributes.get('id') or ''}")
+
+
+@functools.lru_cache(maxsize=4096)  # pages repeat the same class attributes thousands of times
+def _words(raw: str) -> frozenset[str]:
+    if raw == " ":
+        return frozenset()
+    return frozenset(_WORD.findall(raw.lower())) | {part.lower() for part in re.findall(r"[A-Z][a-z]+", raw)}
 
 
 def stable_classes(node) -> tuple[str, ...]:
-    return tuple(name for name in (node.attributes.get("class") or "").split()
-                 if _STABLE_CLASS.fullmatch(name) and name.lower() not in _STATE_WORDS)
+    return _stable(node.attributes.get("class") or "")
 
 
-def own_zone(node, tag: str) -> str | None:
+@functools.lru_cache(maxsize=4096)
+def _stable(raw: str) -> tuple[str, ...]:
+    return tuple(name for name in raw.split() if _STABLE_CLASS.fullmatch(name) and name.lower() not in _STATE_WORDS)
+
+
+def own_zone(attributes: dict, tag: str) -> str | None:
     if tag in _ZONE_TAGS:
         return _ZONE_TAGS[tag]
-    role = (node.attributes.get("role") or "").strip().lower()
+    role = (attributes.get("role") or "").strip().lower()
     if role in _ZONE_ROLES:
         return _ZONE_ROLES[role]
-    words = words_of(node)
+    return _zone_of_words(f"{attributes.get('class') or ''} {attributes.get('id') or ''}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _zone_of_words(raw: str) -> str | None:
+    words = _words(raw)
     if not words or words & _LAYOUT_WORDS:
         return None
     for word in sorted(words):
         if word in _ZONE_WORDS:
             return _ZONE_WORDS[word]
-    joined = "".join(sorted(words))
-    raw = re.sub(r"[^a-z]", "", f"{node.attributes.get('class') or ''}{node.attributes.get('id') or ''}".lower())
-    return next((zone for part, zone in _ZONE_JOINED if part in raw or part in joined), None)
+    joined = re.sub(r"[^a-z]", "", raw.lower())
+    return next((zone for part, zone in _ZONE_JOINED if part in joined), None)
 
 
-def _is_main(node, tag: str) -> bool:
-    return tag == "main" or (node.attributes.get("role") or "").lower() == "main" or bool(words_of(node) & _MAIN_WORDS)
+def _is_main(attributes: dict, tag: str) -> bool:
+    return tag == "main" or (attributes.get("role") or "").lower() == "main" or bool(
+        _words(f"{attributes.get('class') or ''} {attributes.get('id') or ''}") & _MAIN_WORDS)
 
 
 def walk(root) -> list[Element]:
@@ -129,11 +144,14 @@ def walk(root) -> list[Element]:
     while stack:
         node, parent = stack.pop()
         tag = node.tag
-        if not isinstance(tag, str) or tag.startswith(("-", "!")) or tag in _SKIPPED or "hidden" in node.attributes:
+        if not isinstance(tag, str) or tag.startswith(("-", "!")) or tag in _SKIPPED:
             continue
-        zone = parent.zone if parent is not None and parent.zone else own_zone(node, tag)
-        main = (parent is not None and parent.main) or _is_main(node, tag)
-        element = Element(node, parent, tag, stable_classes(node), zone, main)
+        attributes = node.attributes  # built anew at every access: read once
+        if "hidden" in attributes:
+            continue
+        zone = parent.zone if parent is not None and parent.zone else own_zone(attributes, tag)
+        main = (parent is not None and parent.main) or _is_main(attributes, tag)
+        element = Element(node, parent, tag, _stable(attributes.get("class") or ""), zone, main)
         elements.append(element)
         if parent is not None:
             parent.children.append(element)
