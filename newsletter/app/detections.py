@@ -1,5 +1,5 @@
 """The selectors detection chose for each source read without selectors, kept in the
-journal (its table `detected_selectors`, journal migration 5). A later read tries them
+journal (its table `detected_selectors`, journal migration 6). A later read tries them
 first, so the feed stays what it was while they still find items; when they find none,
 the page has been redesigned, and the read tells it (see feeds.sources.html.read_page)."""
 
