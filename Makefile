@@ -33,6 +33,7 @@ bench: install
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/sources.py
 	$(BIN)/python benchmarks/delivery.py
+	$(BIN)/python benchmarks/detect.py
 
 clean:
 	rm -rf public outbox $(EXAMPLE)/feedletter.db* $(EXAMPLE)/feedletter.db.lock

@@ -31,6 +31,7 @@ SKIP = {
     "feedletter newsletter --send": "needs an SMTP server; the sample config has no [smtp] table",
     "feedletter serve": "serves until Ctrl-C (tests/test_serve.py runs the server)",
     "feedletter subscribers import subscribers.csv": "needs an export of a list (test_subscribers.py imports one)",
+    "feedletter detect https://example.org/news/": "needs the network (an example URL; test_cli_detect.py serves pages)",
 }
 
 # text the README shows as an example -> what stands for it on the sample site
@@ -38,6 +39,7 @@ SUBSTITUTE = {
     "page.txt": f"pages/{SAMPLE_PAGES[0]}",
     "more.txt": f"pages/{SAMPLE_PAGES[1]}",
     "$(date +%F)": "2023-02-01",  # a shell expansion; the tests' clock is 2023-02-01
+    "saved-page.html": str(ROOT / "tests" / "cases" / "html" / "cms-card-grid.html"),
 }
 
 # README line -> the config it runs with, when not the sample site's

@@ -1,7 +1,7 @@
 """Every kind of input, each a pure function `bytes -> ParseResult`.
 
     listing  the plain-text listing format (feeds.parse)
-    html     an HTML listing page: CSS selectors, or HTML -> text -> listing parser
+    html     an HTML listing page: CSS selectors, detected ones, or HTML -> text -> listing parser
     feed     RSS 0.9x/1.0/2.0, Atom (feedparser) and JSON Feed
     items    hand-curated items in TOML, JSON or CSV
 
@@ -106,7 +106,8 @@ def parse_source(
 
     options: selectors (html), charset (from HTTP), name (file name hint),
     format ('toml' | 'json' | 'csv' for items), date_order ('DMY' | 'MDY' | 'YMD': how
-    numeric dates read in listings and pages). Characters that XML 1.0 forbids are
+    numeric dates read in listings and pages), undated ('first-seen': html items without a
+    date are kept, dated when first seen). Characters that XML 1.0 forbids are
     removed from every field and reported (feeds.sanitise), whatever the kind.
     """
     return clean_result(_parse(kind, data, source=source, base_url=base_url, options=options or {}))
@@ -123,7 +124,8 @@ def _parse(kind: str, data: bytes, *, source: str, base_url: str | None, options
         from . import html
 
         return html.parse(data, source=source, base_url=base_url, selectors=options.get("selectors"),
-                          charset=options.get("charset"), date_order=options.get("date_order"))
+                          charset=options.get("charset"), date_order=options.get("date_order"),
+                          undated=options.get("undated"))
     if kind == "feed":
         from . import feed
 

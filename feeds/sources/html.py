@@ -1,12 +1,10 @@
-"""HTML listing pages: CSS selectors from the config, or HTML -> text -> listing parser.
+"""HTML listing pages: CSS selectors from the config, else the selectors detection
+finds (feeds.sources.detect), else HTML -> text -> the listing parser.
 
 Markup is read with selectolax (lexbor, an HTML5 parser), never with regular
 expressions (one only counts how deep the tags nest, before a parser sees them). Links
 are resolved against the page URL (and its <base href>) so items carry absolute URLs.
 Pure: a function of the bytes, the page URL and the selectors.
-
-HTML has no useful line numbers once parsed, so a problem's number is the position of
-the item on the page (1 = the first element the item selector matched).
 """
 
 from __future__ import annotations
@@ -14,18 +12,18 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from datetime import date
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
-from ..dates import loose_date, parse_date
-from ..errors import DateError
-from ..identity import first_of_each
-from ..model import ParsedItem, ParseResult, Problem
+from ..model import ParseResult, Problem
 from ..sanitise import normalise_space
-from ..urls import absolute_url
 from .listing import parse_listing
+from .selectors import SELECTOR_KEYS, page_base, parse_tree, select_items
 
-SELECTOR_KEYS = ("item", "title", "date", "summary", "link", "category")
+if TYPE_CHECKING:
+    from .detect import Detection
+
+__all__ = ["SELECTOR_KEYS", "PageRead", "decode_html", "html_to_text", "node_text", "parse", "read_page"]
 
 _SKIP = frozenset(
     "head script style template noscript svg math iframe object embed canvas nav "
@@ -35,6 +33,13 @@ _BLOCK = frozenset(
     "address article blockquote dd details dialog div dl dt fieldset figcaption figure "
     "h1 h2 h3 h4 h5 h6 hr main ol p pre section summary table tbody thead tfoot tr ul "
     "li caption".split()
+)
+# what sighted readers never see, and the "read more" links after a teaser: not part of its text
+_HIDDEN_CLASSES = frozenset("screen-reader-text sr-only visually-hidden visuallyhidden hidden element-invisible".split())
+READ_MORE = re.compile(
+    r"(?:read|view|see|learn)\s+(?:more|the\s+full|all|story|article)|continue\s+reading|^more\b|^\W*more\W*$|"
+    r"lire\s+la\s+suite|en\s+savoir\s+plus|leer\s+m[aá]s|ver\s+m[aá]s|seguir\s+leyendo|^>+$|»$",
+    re.IGNORECASE,
 )
 _PARAGRAPH = frozenset("p h1 h2 h3 h4 h5 h6 blockquote pre table figure hr".split())
 _CELL = frozenset(("td", "th"))
@@ -110,9 +115,7 @@ def nesting_problem(markup: str, *, source: str, outcome: str = "nothing read") 
 
 
 def _parser(markup: str):
-    from selectolax.lexbor import LexborHTMLParser
-
-    return LexborHTMLParser(markup)
+    return parse_tree(markup)
 
 
 # -- HTML -> listing-like text ---------------------------------------------------
@@ -163,6 +166,10 @@ def _steps(child, lists: list[list]) -> list[tuple[str, Any]]:
         return []
     if tag == "br":
         return [("break", 1)]
+    if _HIDDEN_CLASSES.intersection((child.attributes.get("class") or "").split()):
+        return []
+    if tag == "a" and READ_MORE.search(" ".join(child.text(deep=True).split())):
+        return []
     if tag == "li":
         marker = [("item marker", lists)] if lists else []  # numbered when reached, in document order
         return [("break", 1), *marker, inside, ("break", 1)]
@@ -229,10 +236,28 @@ def _assemble(tokens: Iterator[tuple[str, object]]) -> str:
     return "\n".join(lines)
 
 
-# -- selectors ---------------------------------------------------------------------
+# -- reading a page --------------------------------------------------------------------
 
 
-def parse(
+@dataclass(frozen=True, slots=True)
+class PageRead:
+    """A page read: its items and problems, and how they were found."""
+
+    result: ParseResult
+    how: str  # "selectors" (the config's), "remembered", "detected", "text", "nothing"
+    method: str | None = None  # how detection found them: json-ld, microdata, h-entry, blocks
+    selectors: tuple[tuple[str, str], ...] = ()  # the selectors used, when detected or remembered
+    detection: Detection | None = None  # when detection ran
+    moved: bool = False  # the remembered selectors matched nothing (reported as a problem)
+
+
+def parse(data: bytes, *, source: str, base_url: str | None = None, selectors: Mapping[str, str] | None = None,
+          charset: str | None = None, date_order: str | None = None, undated: str | None = None) -> ParseResult:
+    return read_page(data, source=source, base_url=base_url, selectors=selectors, charset=charset,
+                     date_order=date_order, undated=undated).result
+
+
+def read_page(
     data: bytes,
     *,
     source: str,
@@ -240,94 +265,62 @@ def parse(
     selectors: Mapping[str, str] | None = None,
     charset: str | None = None,
     date_order: str | None = None,
-) -> ParseResult:
+    undated: str | None = None,
+    remembered: tuple[str, Mapping[str, str]] | None = None,
+) -> PageRead:
+    """A page's items: with the config's `selectors` when given; else with the selectors
+    detection `remembered` from an earlier read (method, selectors) while they still find
+    items; else by detection. A page where detection finds no list is read as listing
+    text when that finds items (pages shaped like the listing format); otherwise the one
+    problem says why it is no listing."""
     markup = decode_html(data, charset)
     too_deep = nesting_problem(markup, source=source)
     if too_deep is not None:
-        return ParseResult(source, problems=(too_deep,))
-    if not selectors:
-        return parse_listing(html_to_text(markup), source=source, date_order=date_order)
-    return _parse_with_selectors(markup, source=source, base_url=base_url, selectors=selectors, date_order=date_order)
+        return PageRead(ParseResult(source, problems=(too_deep,)), "nothing")
+    if selectors:
+        tree = parse_tree(markup)
+        return PageRead(select_items(tree, selectors, source=source, base=page_base(tree, base_url),
+                                     date_order=date_order, undated=undated), "selectors")
+    from .detect import detect, not_a_listing
+
+    moved = False
+    if remembered is not None:
+        method, kept = remembered
+        if method != "json-ld" and kept:
+            tree = parse_tree(markup)
+            result = select_items(tree, kept, source=source, base=page_base(tree, base_url), date_order=date_order,
+                                  undated=undated)
+            if result.items:
+                return PageRead(result, "remembered", method, tuple(kept.items()))
+            moved = True
+    detection = detect(markup, source=source, url=base_url, date_order=date_order, undated=undated)
+    if remembered is not None and remembered[0] == "json-ld" and detection.method != "json-ld":
+        moved = True
+    if detection.found:
+        result = detection.result
+        if moved:
+            result = replace(result, problems=(Problem(source, 1, _moved(remembered, detection)), *result.problems))
+        return PageRead(result, "detected", detection.method, detection.selectors, detection, moved)
+    text = parse_listing(html_to_text(markup), source=source, date_order=date_order)
+    if text.items and not moved:
+        return PageRead(text, "text", detection=detection)
+    problem = not_a_listing(detection, source)
+    if moved:
+        problem = Problem(source, 1, f"the items moved: the remembered selectors match nothing, and {problem.message}")
+    return PageRead(ParseResult(source, problems=(problem,)), "nothing", detection=detection, moved=moved)
 
 
-def _first(node, selector: str | None):
-    if not selector:
-        return None
-    try:
-        return node.css_first(selector)
-    except Exception:  # a selector lexbor rejects is a config problem, reported once below
-        return None
+def describe_selectors(method: str | None, selectors) -> str:
+    """'item = "article.card" (blocks)', or 'the page's JSON-LD'."""
+    if method == "json-ld" or not selectors:
+        return "the page's JSON-LD list"
+    picked = dict(selectors)
+    return f"item = {picked.get('item')!r}, title = {picked.get('title')!r}" + (f" ({method})" if method else "")
 
 
-def _date_of(node, date_order: str | None) -> date | None:
-    """The date a node gives (its datetime/content attribute first, then its text);
-    raises the `DateError` of a date that reads two ways, or none, rather than guess."""
-    candidates = []
-    attribute = node.attributes.get("datetime") or node.attributes.get("content")
-    if attribute:
-        candidates.append(attribute.strip()[:10])
-    candidates.append(normalise_space(node.text(deep=True)))
-    broken: DateError | None = None
-    for text in candidates:
-        try:
-            when = parse_date(text, date_order)
-        except DateError as error:
-            broken = broken or error
-            continue
-        if when is None:
-            when = loose_date(text)
-        if when is not None:
-            return when
-    if broken:
-        raise broken
-    return None
-
-
-def _parse_with_selectors(
-    markup: str, *, source: str, base_url: str | None, selectors: Mapping[str, str], date_order: str | None
-) -> ParseResult:
-    tree = _parser(markup)
-    base = base_url
-    base_node = tree.css_first("base[href]")
-    if base_node is not None:
-        base = absolute_url(base_node.attributes.get("href"), base_url) or base
-    item_selector = selectors.get("item") or "li"
-    try:
-        nodes = tree.css(item_selector)
-    except Exception as error:
-        return ParseResult(source, problems=(Problem(source, 1, f"bad item selector {item_selector!r}: {error}"),))
-    if not nodes:
-        return ParseResult(
-            source,
-            problems=(Problem(source, 1, f"no element matches the item selector {item_selector!r}; has the page changed?"),),
-        )
-    items: list[ParsedItem] = []
-    problems: list[Problem] = []
-    for position, node in enumerate(nodes, start=1):
-        where = f"item {position} ({item_selector!r})"
-        title_node = _first(node, selectors.get("title"))
-        title = normalise_space(title_node.text(deep=True)) if title_node is not None else ""
-        if not title:
-            problems.append(Problem(source, position, f"{where} has no title (selector {selectors.get('title')!r}); item skipped"))
-            continue
-        date_node = _first(node, selectors.get("date"))
-        try:
-            when = _date_of(date_node, date_order) if date_node is not None else None
-        except DateError as error:
-            problems.append(Problem(source, position, f"{where} {title!r}: {error}; item skipped"))
-            continue
-        if when is None:
-            problems.append(Problem(source, position, f"{where} {title!r} has no readable date (selector {selectors.get('date')!r}); item skipped"))
-            continue
-        summary_node = _first(node, selectors.get("summary"))
-        summary = node_text(summary_node) if summary_node is not None else ""
-        category_node = _first(node, selectors.get("category"))
-        category = normalise_space(category_node.text(deep=True)) if category_node is not None else ""
-        link_node = _first(node, selectors.get("link")) if selectors.get("link") else None
-        if link_node is None:
-            link_node = (title_node if title_node.tag == "a" else _first(title_node, "a[href]")) or _first(node, "a[href]")
-        if link_node is not None and link_node.tag != "a" and "href" not in link_node.attributes:
-            link_node = _first(link_node, "a[href]")
-        url = absolute_url(link_node.attributes.get("href"), base) if link_node is not None else None
-        items.append(ParsedItem(title, when, category or None, summary or None, url, line=position))
-    return ParseResult(source, first_of_each(items), tuple(problems))
+def _moved(remembered: tuple[str, Mapping[str, str]] | None, detection: Detection) -> str:
+    method, kept = remembered or (None, {})
+    count = len(detection.result.items)
+    return (f"the items moved: the remembered selectors match nothing ({describe_selectors(method, kept)}); "
+            f"detection now picks {describe_selectors(detection.method, detection.selectors)}, "
+            f"{count} item{'s' * (count != 1)}")

@@ -1,6 +1,6 @@
 """The application's journal, kept in the archive file beside the items: what each
 source last answered (validators, success, failure), the problems `run` has already
-reported, every newsletter send, what each run, ingest and build did, and what the
+reported, the selectors detection chose for each source (detections.py), every newsletter send, what each run, ingest and build did, and what the
 last build made of each part. It shares the archive's connection and has its own
 migrations, recorded in its own `journal_schema` table."""
 
@@ -107,6 +107,16 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX deliveries_by_address ON deliveries (address);
     CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE websub_pending (url TEXT PRIMARY KEY, since TEXT NOT NULL);
+    """,
+    # 7: the selectors detection chose for each source read without selectors, so a
+    # redesign of the page is told instead of silently changing the feed (detections.py)
+    """
+    CREATE TABLE detected_selectors (
+        source TEXT PRIMARY KEY,
+        method TEXT NOT NULL,
+        selectors TEXT NOT NULL,
+        detected TEXT NOT NULL
+    );
     """,
 )
 

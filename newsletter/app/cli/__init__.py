@@ -14,7 +14,7 @@ import click
 
 from feeds.errors import FeedletterError, Terminated
 
-from . import archive, delivery, outputs, sources  # noqa: F401  (each registers its commands)
+from . import archive, delivery, detect, outputs, sources  # noqa: F401  (each registers its commands)
 from .base import cli
 
 __all__ = ["cli", "main"]

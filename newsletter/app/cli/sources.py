@@ -112,18 +112,25 @@ def _fail_for(errors: list) -> None:
         raise InputsFailed(errors)
 
 
+def item_json(item) -> dict:
+    """An item as parse --json and detect --json print it; the date is the day the page
+    prints, never shifted to UTC."""
+    image = item.image
+    return {
+        "title": item.title,
+        "date": item.date.isoformat() if item.date else None,
+        "link": item.url,
+        "category": item.category,
+        "summary": item.summary,
+        "image": {key: value for key, value in (("url", image.url), ("alt", image.alt), ("width", image.width),
+                                                ("height", image.height)) if value is not None} if image else None,
+    }
+
+
 def _result_json(result) -> dict:
     return {
         "source": result.source,
-        "items": [
-            {
-                "title": item.title,
-                "date": item.date.isoformat() if item.date else None,
-                "category": item.category,
-                "summary": item.summary,
-            }
-            for item in result.items
-        ],
+        "items": [item_json(item) for item in result.items],
         "problems": [{"line": p.line, "message": p.message} for p in result.problems],
     }
 
@@ -198,6 +205,8 @@ def run(obj: Context, dry_run: bool) -> None:
             click.echo(f"feedletter: source {source.name}: {source.notice}", err=True)
         for problem in source.problems if obj.verbose else source.new_problems:
             click.echo(f"feedletter: warning: source {source.name}: {problem}", err=True)
+        for note in source.notes:
+            obj.say(note)
         if source.status in SKIPPED_WORDS:
             obj.say(f"source {source.name}: not read: {SKIPPED_WORDS[source.status]}")
         elif source.status in ("304", "unchanged"):

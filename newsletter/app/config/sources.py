@@ -8,17 +8,19 @@ from urllib.parse import urlsplit
 
 from feeds.dates import ORDERS
 from feeds.sources import KINDS
-from feeds.sources.html import SELECTOR_KEYS
+from feeds.sources.selectors import SELECTOR_KEYS, UNDATED_KEPT
 from feeds.urls import is_web_url
 
 from .reader import Keys, Table
 
 SOURCE_KINDS = (*KINDS, "auto")
-REQUIRED_SELECTORS = ("item", "title", "date")
+REQUIRED_SELECTORS = ("item", "title", "date")  # date: unless undated = "first-seen"
+UNDATED_CHOICES = (UNDATED_KEPT, "problem")
 
 FILTER = Keys("sources.filter", ("include", "exclude"))
 SELECTORS = Keys("sources.selectors", SELECTOR_KEYS)
-SOURCES = Keys("sources", ("name", "kind", "location", "category", "timeout", "date_order"), (FILTER, SELECTORS))
+SOURCES = Keys("sources", ("name", "kind", "location", "category", "timeout", "date_order", "undated"),
+               (FILTER, SELECTORS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,9 +31,15 @@ class SourceConfig:
     category: str | None = None  # for items that have none
     include: str | None = None  # keep only items whose title matches (regex)
     exclude: str | None = None  # drop items whose title matches (regex)
-    selectors: tuple[tuple[str, str], ...] = ()  # html: item, title, date, summary, link, category
+    selectors: tuple[tuple[str, str], ...] = ()  # html: item, title, date, summary, link, category, image
     timeout: float | None = None
     date_order: str | None = None  # DMY | MDY | YMD: how numeric dates read (else site.language's)
+    undated: str | None = None  # "first-seen": html items without a date are kept, dated when first seen
+
+    @property
+    def detects(self) -> bool:
+        """Whether its items are found by detection: an HTML page without selectors."""
+        return self.kind in ("html", "auto") and not self.selectors
 
     @property
     def is_url(self) -> bool:
@@ -58,6 +66,10 @@ def _source(entry: Table, base: Path) -> SourceConfig:
     location = entry.filled("location", required="a file path (relative to this file) or an http(s) URL")
     assert name is not None and location is not None  # `required` raised otherwise
     filters = entry.table("filter")
+    undated = entry.choice("undated", UNDATED_CHOICES, "problem")
+    if undated == UNDATED_KEPT and kind not in ("html", "auto"):
+        raise entry.error("undated", f'only applies to kind = "html" (feeds keep undated entries already), '
+                                     f'this source is kind = "{kind}"')
     return SourceConfig(
         name=name,
         kind=kind,
@@ -65,9 +77,10 @@ def _source(entry: Table, base: Path) -> SourceConfig:
         category=entry.filled("category"),
         include=filters.regex("include"),
         exclude=filters.regex("exclude"),
-        selectors=_selectors(entry, kind),
+        selectors=_selectors(entry, kind, dates_needed=undated != UNDATED_KEPT),
         timeout=entry.number("timeout", None, positive=True, unit="seconds"),
         date_order=entry.choice("date_order", ORDERS, "") or None,
+        undated=UNDATED_KEPT if undated == UNDATED_KEPT else None,
     )
 
 
@@ -80,13 +93,14 @@ def _location(entry: Table, location: str, base: Path) -> str:
     return str(entry.resolve("location", location, base))
 
 
-def _selectors(entry: Table, kind: str) -> tuple[tuple[str, str], ...]:
+def _selectors(entry: Table, kind: str, *, dates_needed: bool) -> tuple[tuple[str, str], ...]:
     if not entry.has("selectors"):
         return ()
     if kind not in ("html", "auto"):
         raise entry.error("selectors", f'only apply to kind = "html", this source is kind = "{kind}"')
     table = entry.table("selectors")
-    picked = {key: table.filled(key, required="a CSS selector" if key in REQUIRED_SELECTORS else "")
+    required = {key for key in REQUIRED_SELECTORS if dates_needed or key != "date"}
+    picked = {key: table.filled(key, required="a CSS selector" if key in required else "")
               for key in SELECTOR_KEYS}
     for key, value in picked.items():
         if value is not None:

@@ -14,7 +14,9 @@ from feeds.model import ParseResult, Problem
 from feeds.urls import redacted
 
 from ...errors import InputsFailed
+from .. import detections
 from ..config import Settings
+from ..detections import Remembered
 from ..journal import recorded
 from .access import changed_titles, writing_archive
 from .inputs import (
@@ -37,6 +39,8 @@ class InputRead:
     location: str
     result: ParseResult | None = None
     error: FeedletterError | None = None
+    notes: tuple[str, ...] = ()  # told with -v: how the items of a page were found
+    remember: Remembered | None = None  # what detection chose for the page, to keep
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +75,12 @@ def ingest(
     then stored in one transaction. `strict`: any problem or unreadable input stores
     nothing."""
     with paused_gc():
-        reads = read_inputs(settings, locations, source=source, kind=kind)
+        reads = read_inputs(settings, locations, source=source, kind=kind, remembered=_remembered(settings))
     good = [(read.name, read.result) for read in reads if read.result is not None]
     failures = tuple(read.error for read in reads if read.error is not None)
     problems = tuple(problem for _, result in good for problem in result.problems)
     parsed = sum(len(result.items) for _, result in good)
-    notes = encoding_notes([result for _, result in good])
+    notes = encoding_notes([result for _, result in good]) + tuple(note for read in reads for note in read.notes)
     if strict and (problems or failures):
         return IngestOutcome(IngestReport(), problems, parsed, notes, failures=failures)
     with writing_archive(settings, dry_run=dry_run) as archive, paused_gc():
@@ -84,42 +88,61 @@ def ingest(
             [(name, result.items) for name, result in good],
             now=now, zone=settings.timezone, authority=settings.meta.id_authority,
         )
+        detections.remember(archive, {read.name: read.remember for read in reads if read.remember}, now=now)
         titles = changed_titles(archive, report) if dry_run else {}
     return IngestOutcome(report, problems, parsed, notes, titles, failures, len(good))
 
 
+def _remembered(settings: Settings) -> dict[str, Remembered]:
+    """The selectors detection chose for each source before, when there is an archive."""
+    from feeds.archive import Archive
+
+    if not settings.archive.exists():
+        return {}
+    with Archive.open(settings.archive, create=False, wait=settings.lock_wait) as archive:
+        return detections.remembered(archive)
+
+
 def read_inputs(settings: Settings | None, locations: Sequence[str | Path], *, source: str | None = None,
-                kind: str | None = None) -> list[InputRead]:
-    """Each location read and parsed on its own (no settings: `parse` outside a site)."""
+                kind: str | None = None, remembered: dict[str, Remembered] | None = None) -> list[InputRead]:
+    """Each location read and parsed on its own (no settings: `parse` outside a site). An
+    HTML page without selectors tries the selectors detection `remembered` for its source."""
     agent = user_agent(settings) if settings else "feedletter"
     order = date_order(settings) if settings else None
     reads = []
     for location in map(str, locations):
         try:
-            name, result = _read_location(location, source=source, kind=kind, agent=agent, order=order)
+            read = _read_location(location, source=source, kind=kind, agent=agent, order=order,
+                                  remembered=remembered or {})
         except FeedletterError as error:
             reads.append(InputRead(source or redacted(location), redacted(location), error=error))
         else:
-            reads.append(InputRead(name, location, result))
+            reads.append(read)
     return reads
 
 
 def _read_location(location: str, *, source: str | None, kind: str | None, agent: str,
-                   order: str | None) -> tuple[str, ParseResult]:
+                   order: str | None, remembered: dict[str, Remembered]) -> InputRead:
     from feeds.fetch import Fetched, fetch
     from feeds.sources import detect_kind
     from feeds.urls import is_web_url
 
     if is_web_url(location):
         shown = redacted(location)  # a user:pass@ is never printed nor stored
+        name = source or shown
         fetched = fetch(location, user_agent=agent)
-        result = parse_fetched(fetched, kind=kind or "auto", source=shown, date_order=order)
-        return source or shown, require_items(result)
+        parsed = parse_fetched(fetched, kind=kind or "auto", source=shown, date_order=order,
+                               remembered=remembered.get(name))
+        return InputRead(name, location, require_items(parsed.result), notes=parsed.notes(shown),
+                         remember=parsed.remember)
     path = Path(location)
+    name = source or path.name
     data = _read_local(path)
     wanted = kind if kind not in (None, "auto") else detect_kind(data, path.name)
     if wanted == "listing":
         result = parse_file(path, data, date_order=order)  # the listing reader's own messages for bad text
-    else:
-        result = parse_fetched(Fetched(str(path), data), kind=wanted, source=str(path), date_order=order)
-    return source or path.name, require_items(result)
+        return InputRead(name, location, require_items(result))
+    parsed = parse_fetched(Fetched(str(path), data), kind=wanted, source=str(path), date_order=order,
+                           remembered=remembered.get(name))
+    return InputRead(name, location, require_items(parsed.result), notes=parsed.notes(str(path)),
+                     remember=parsed.remember)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from feeds.errors import NotAListing, SourceError
 from feeds.model import ParseResult
@@ -15,6 +16,9 @@ from feeds.sources.listing import parse_listing
 from feeds.urls import is_web_url
 
 from ..config import Settings
+
+if TYPE_CHECKING:
+    from feeds.sources.html import PageRead
 
 
 def read_text(path: Path, data: bytes | None = None) -> tuple[str, str]:
@@ -66,28 +70,68 @@ def user_agent(settings: Settings) -> str:
     return f"feedletter/{own} (+{settings.meta.base_url})"
 
 
-def parse_fetched(fetched, *, kind: str, source: str, selectors=None, date_order: str | None = None) -> ParseResult:
-    """Bytes read from a file or URL -> items, checking that they are what was asked for."""
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """An input parsed, and for an HTML page read without selectors, how its items were found."""
+
+    result: ParseResult
+    page: PageRead | None = None
+
+    def notes(self, name: str) -> tuple[str, ...]:
+        """What -v tells of it: that detection found the items, and with which selectors."""
+        page = self.page
+        if page is None or page.how in ("selectors", "nothing"):
+            return ()
+        if page.how == "text":
+            return (f"{name}: no news list detected; the page was read as listing text",)
+        from feeds.sources.html import describe_selectors
+
+        how = "the selectors detection chose before" if page.how == "remembered" else "detection"
+        return (f"{name}: items found by {how}: {describe_selectors(page.method, page.selectors)}",)
+
+    @property
+    def remember(self) -> tuple[str, dict[str, str]] | None:
+        """The method and selectors detection chose, to keep for the next read."""
+        page = self.page
+        if page is None or page.how != "detected" or page.method is None:
+            return None
+        return page.method, dict(page.selectors)
+
+
+def parse_fetched(fetched, *, kind: str, source: str, selectors=None, date_order: str | None = None,
+                  undated: str | None = None, remembered: tuple[str, dict[str, str]] | None = None) -> Parsed:
+    """Bytes read from a file or URL -> items, checking that they are what was asked for.
+    An HTML page without selectors goes through detection, trying the selectors it
+    `remembered` for the source first."""
+    from feeds.sanitise import clean_result
     from feeds.sources import KIND_NAMES, detect_kind, parse_source
+    from feeds.sources.html import read_page
 
     data = fetched.data or b""
     detected = detect_kind(data, fetched.location)
     wanted = detected if kind in ("auto", "", None) else kind  # a kind given is never overridden
-    result = parse_source(
-        wanted,
-        data,
-        source=source,
-        base_url=fetched.location if is_web_url(fetched.location) else None,
-        options={"selectors": selectors or None, "charset": fetched.charset, "name": fetched.location,
-                 "date_order": date_order},
-    )
+    base_url = fetched.location if is_web_url(fetched.location) else None
+    page = None
+    if wanted == "html":
+        page = read_page(data, source=source, base_url=base_url, selectors=selectors or None, charset=fetched.charset,
+                         date_order=date_order, undated=undated, remembered=remembered)
+        result = clean_result(page.result)
+    else:
+        result = parse_source(
+            wanted,
+            data,
+            source=source,
+            base_url=base_url,
+            options={"selectors": selectors or None, "charset": fetched.charset, "name": fetched.location,
+                     "date_order": date_order},
+        )
     if wanted != detected and not result.items:
         served = f" (served as {fetched.content_type})" if fetched.content_type else ""
         raise SourceError(
             f"{fetched.location}: expected {KIND_NAMES.get(wanted, wanted)} but got "
             f"{KIND_NAMES.get(detected, detected)}{served}; check the location, or set kind = \"{detected}\""
         )
-    return result
+    return Parsed(result, page)
 
 
 def _read_local(path: Path) -> bytes:

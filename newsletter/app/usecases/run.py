@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -16,8 +16,10 @@ from feeds.model import ParseResult, Problem
 from feeds.urls import redacted, with_credentials_of
 
 from ...errors import ConfigError, SourcesFailed
+from .. import detections
 from ..config import Settings
 from ..config.sources import SourceConfig
+from ..detections import Remembered
 from ..journal import Journal, SourceOutcome, SourceState, recorded
 from .access import changed_titles, writing_archive
 from .build import BuildReport, build_site
@@ -33,6 +35,7 @@ class SourceReport:
     new_problems: tuple[Problem, ...] = ()  # those not reported by an earlier run
     error: str | None = None
     notice: str | None = None  # told once: the source moved for good
+    notes: tuple[str, ...] = ()  # told with -v: how the items of a page were found
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +64,10 @@ def _content_tag(data: bytes) -> str:
 MAX_WAIT = timedelta(days=7)  # the longest a Retry-After keeps a source from being read
 
 
-def _read_source(source, state, *, agent: str, order: str | None, now: datetime):
-    """Fetch and parse one configured source -> (outcome, result or None if unchanged,
-    or not fetched as its server asked)."""
+def _read_source(source, state, *, agent: str, order: str | None, now: datetime, remembered=None):
+    """Fetch and parse one configured source -> (outcome, Parsed or None if unchanged,
+    or not fetched as its server asked). A page read by detection tries the selectors
+    `remembered` for it first."""
     from feeds.fetch import TIMEOUT, Validators, fetch
     from feeds.sources import apply_defaults
 
@@ -97,11 +101,12 @@ def _read_source(source, state, *, agent: str, order: str | None, now: datetime)
             return SourceOutcome(source.name, kept, "unchanged", tag), None
         outcome = SourceOutcome(source.name, kept, "file", tag)
     label = kept if source.is_url else Path(source.location).name
-    result = parse_fetched(fetched, kind=source.kind, source=label, selectors=source.selector_map, date_order=order)
-    result = apply_defaults(result, category=source.category, include=source.include, exclude=source.exclude)
+    parsed = parse_fetched(fetched, kind=source.kind, source=label, selectors=source.selector_map, date_order=order,
+                           undated=source.undated, remembered=remembered if source.detects else None)
+    result = apply_defaults(parsed.result, category=source.category, include=source.include, exclude=source.exclude)
     if not result.items and result.problems:
         raise SourceError(f"nothing could be read: {_without_skip(result.problems[0])}")
-    return outcome, result
+    return outcome, replace(parsed, result=result)
 
 
 def _asked_to_wait(name: str, state: SourceState, now: datetime) -> SourceOutcome | None:
@@ -132,7 +137,7 @@ def _without_skip(problem: Problem) -> str:
     return f"{problem.source}:{problem.line}: {_SKIPPED.sub('', problem.message)}"
 
 
-def _read_all(settings: Settings, states, agent: str, now: datetime,
+def _read_all(settings: Settings, states, remembered, agent: str, now: datetime,
               progress: Callable[[str], None] | None) -> list:
     """Every source read, `fetch_concurrency` at a time (they mostly wait on the network),
     each as (outcome, result or None) or its one-line error; in config order, so what is
@@ -141,7 +146,8 @@ def _read_all(settings: Settings, states, agent: str, now: datetime,
     def read(source: SourceConfig):
         try:
             return _read_source(source, states.get(source.name), agent=agent,
-                                order=date_order(settings, source.date_order), now=now)
+                                order=date_order(settings, source.date_order), now=now,
+                                remembered=remembered.get(source.name))
         except FeedletterError as error:
             return str(error)
         except Exception as error:  # a parser bug must not stop the other sources
@@ -181,24 +187,30 @@ def run(
     outcomes: list[SourceOutcome] = []
     fresh: list[tuple[str, ParseResult]] = []
     notices: dict[str, str | None] = {}
+    chosen: dict[str, Remembered] = {}  # what detection picked, to remember
+    notes: dict[str, tuple[str, ...]] = {}
     with writing_archive(settings, dry_run=dry_run) as archive:
         journal = Journal(archive)
         states = journal.source_states()
-        for source, read in zip(settings.sources, _read_all(settings, states, agent, now, progress)):
+        kept = detections.remembered(archive)
+        for source, read in zip(settings.sources, _read_all(settings, states, kept, agent, now, progress)):
             if isinstance(read, str):
                 outcomes.append(SourceOutcome(source.name, redacted(source.location), "failed", error=read))
                 reports.append(SourceReport(source.name, "failed", error=read))
                 continue
-            outcome, result = read
+            outcome, parsed = read
             outcomes.append(outcome)
             notice = moved_notice(outcome, states.get(source.name))
             notices[source.name] = notice
             if outcome.error is not None:
                 reports.append(SourceReport(source.name, outcome.status, error=outcome.error))
-            elif result is None:
+            elif parsed is None:
                 reports.append(SourceReport(source.name, outcome.status, notice=notice))
             else:
-                fresh.append((source.name, result))
+                fresh.append((source.name, parsed.result))
+                notes[source.name] = parsed.notes(f"source {source.name}")
+                if parsed.remember is not None:
+                    chosen[source.name] = parsed.remember
         report = IngestReport()
         if fresh:
             report = archive.ingest(
@@ -206,11 +218,12 @@ def run(
                 now=now, zone=settings.timezone, authority=settings.meta.id_authority,
             )
         journal.record_sources(outcomes, now=now)  # after the items: see record_sources
+        detections.remember(archive, chosen, now=now)
         statuses = {outcome.name: outcome.status for outcome in outcomes}
         for name, result in fresh:
             new = journal.remember_problems(name, result.problems, now=now)
             reports.append(SourceReport(name, statuses[name], len(result.items), result.problems, tuple(new),
-                                        notice=notices[name]))
+                                        notice=notices[name], notes=notes.get(name, ())))
         # the lock is ours already: the build takes no second one
         built = build_site(settings, archive, today=now.astimezone(settings.timezone).date(), dry_run=dry_run)
         titles = changed_titles(archive, report) if dry_run else {}

@@ -33,9 +33,10 @@ FOLDERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "feeds": ("feed", (".xml", ".json")),
     "items": ("items", (".toml", ".json", ".csv")),
 }
-SPEC_KEYS = ("description", "base_url", "options")  # kept as written by --update-golden
+SPEC_KEYS = ("description", "base_url", "options", "corpus")  # kept as written by --update-golden
 ITEM_KEYS = ("title", "date", "moment", "category", "summary", "url", "guid", "content_html", "image", "line")
-OPTION_KEYS = {"selectors", "charset", "name", "format"}
+OPTION_KEYS = {"selectors", "charset", "name", "format", "date_order", "undated"}
+CORPUS_KEYS = {"shape", "held_out", "truth"}
 
 
 def case_inputs(folder: str) -> list[Path]:
@@ -179,6 +180,13 @@ def test_expected_file_is_well_formed(folder: str, path: Path) -> None:
         )
     for problem in spec["problems"]:
         assert isinstance(problem, str) and problem.startswith(f"{path.name}:"), problem
+    corpus = spec.get("corpus")
+    if corpus is not None:  # a page of the detection corpus: its truth is written by hand
+        assert set(corpus) == CORPUS_KEYS and isinstance(corpus["held_out"], bool), corpus.keys()
+        assert isinstance(corpus["shape"], str) and corpus["shape"], corpus
+        for row in corpus["truth"]:
+            assert set(row) <= {"title", "url", "date"} and {"title", "url"} <= set(row), row
+            assert urlsplit(row["url"]).scheme in ("http", "https"), row
 
 
 @pytest.mark.parametrize("folder", FOLDERS)

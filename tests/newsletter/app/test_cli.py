@@ -54,8 +54,8 @@ def test_parse_json_shape(tmp_path):
     assert result["source"] == str(SAMPLES[4])
     assert len(result["items"]) == 10 and result["problems"] == []
     first = result["items"][0]
-    assert set(first) == {"title", "date", "category", "summary"}
-    assert first["category"] is None and first["date"] == "2020-10-27"
+    assert set(first) == {"title", "date", "link", "category", "summary", "image"}
+    assert first["category"] is None and first["date"] == "2020-10-27" and first["image"] is None
 
 
 def test_parse_reports_problems_with_file_and_line(tmp_path):

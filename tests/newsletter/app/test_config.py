@@ -164,10 +164,10 @@ def config_error(toml: str) -> str:
         (BASE + "[feeds]\nitemz = 5\n", "[feeds] itemz: unknown key, expected one of items, digest_months, lock_wait, fetch_concurrency"),
         (BASE + "[newsletter]\nsubjekt = 'x'\n", "[newsletter] subjekt: unknown key, expected one of title,"),
         (BASE + "[[sources]]\nname = 'coop'\nlocation = 'a.txt'\nkindd = 'listing'\n",
-         '[sources] 1 (name "coop") kindd: unknown key, expected one of name, kind, location, category, timeout, date_order, filter, '
+         '[sources] 1 (name "coop") kindd: unknown key, expected one of name, kind, location, category, timeout, date_order, undated, filter, '
          "selectors"),
         (BASE + "[[sources]]\nname = 'a'\nlocation = 'a.txt'\n[sources.selectors]\nitme = 'li'\n",
-         '[sources] 1 (name "a") selectors.itme: unknown key, expected one of item, title, date, summary, link, category'),
+         '[sources] 1 (name "a") selectors.itme: unknown key, expected one of item, title, date, summary, link, category, image'),
         (BASE + "[smtp]\nhost = 'mail.example'\nprot = 25\n", "[smtp] prot: unknown key, expected one of host, port,"),
         (BASE + '"quoted key\\n" = 1\n', '[site] "quoted key\\n": unknown key'),
     ],
@@ -340,8 +340,9 @@ location = "https://x.example/news"
 category = "News"
 timeout = 5
 date_order = "DMY"
+undated = "first-seen"
 filter = { include = "a", exclude = "b" }
-selectors = { item = "li", title = "h2", date = "time", summary = "p", link = "a", category = ".c" }
+selectors = { item = "li", title = "h2", date = "time", summary = "p", link = "a", category = ".c", image = "img" }
 
 [smtp]
 host = "mail.x.example"

@@ -242,13 +242,21 @@ def test_ingest_takes_urls_and_files_of_every_kind(tmp_path, server, capsys):
     titles = {title for titles in stored(config).values() for title in titles}
     assert titles == EXPECTED["listing"] | EXPECTED["partner"] | EXPECTED["curated"] | EXPECTED["atom"] | EXPECTED["jsonfeed"]
     assert "RSS news undated" not in capsys.readouterr().err
-    # an HTML page without selectors is read as text; one without listing blocks is no listing
+    # an HTML page without selectors goes through detection; one without a news list is
+    # read as text, and one holding neither is no listing
+    assert cli(config, "ingest", server.url("/news.html")) == 0
+    assert stored(config)[server.url("/news.html")] == {"HTML news one & more", "HTML news two"}
     server.routes["/list.html"] = (200, {"Content-Type": "text/html"}, (
         b"<html><body><ol><li><p>Web</p><p>Plain page news</p><p>30 January 2023</p></li></ol></body></html>"))
     assert cli(config, "ingest", server.url("/list.html")) == 0
     assert "Plain page news" in stored(config)[server.url("/list.html")]
-    assert cli(config, "ingest", server.url("/news.html")) == 2
-    assert "no items found" in capsys.readouterr().err
+    server.routes["/login.html"] = (200, {"Content-Type": "text/html"}, (
+        b"<html><body><nav><ul><li><a href='/'>Home</a></li><li><a href='/help'>Help</a></li></ul></nav>"
+        b"<form><input name='user'><button>Sign in</button></form></body></html>"))
+    capsys.readouterr()
+    assert cli(config, "ingest", server.url("/login.html")) == 2
+    err = capsys.readouterr().err
+    assert "no news items found on the page: the best candidates: " in err and "it is in navigation" in err, err
     # --kind overrides the guess
     assert cli(config, "ingest", "--kind", "feed", str(tmp_path / "news.txt")) == 1
     assert "expected a feed but got listing text" in capsys.readouterr().err
