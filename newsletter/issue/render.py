@@ -46,8 +46,10 @@ def _wrap(text: object, width: int = TEXT_WIDTH) -> str:
     return "\n".join(lines)
 
 
-def make_environment(user_dir: Path | None) -> jinja2.Environment:
-    """User templates first, then the default theme; "default:<name>" always names the default."""
+def make_environment(user_dir: Path | None, language_tag: str = "en") -> jinja2.Environment:
+    """User templates first, then the default theme; "default:<name>" always names the default.
+    `{{ _("…") }}` and `{% trans %}` in templates speak `language_tag` (newsletter/locale)."""
+    from .language import language
     defaults = jinja2.FileSystemLoader(str(default_theme_dir()))
     loaders: list[jinja2.BaseLoader] = []
     if user_dir is not None:
@@ -66,7 +68,9 @@ def make_environment(user_dir: Path | None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_translations(language(language_tag).translations, newstyle=True)  # type: ignore[attr-defined]
     env.filters["wrap"] = _wrap
     return env
 

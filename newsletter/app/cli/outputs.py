@@ -41,15 +41,19 @@ def build(obj: Context, dry_run: bool) -> None:
 @click.option("--send", is_flag=True, help="Mail the issue over SMTP to the configured recipients (once).")
 @click.option("--to", "to", metavar="ADDRESS", help="With --send: a test copy to ADDRESS only.")
 @click.option("--force", is_flag=True, help="With --send: send to the list again although it was sent.")
+@click.option("--open-month", is_flag=True, help="With --send: send the month although it is not over yet.")
 @click.pass_obj
-def newsletter(obj: Context, month: str | None, send: bool, to: str | None, force: bool) -> None:
+def newsletter(obj: Context, month: str | None, send: bool, to: str | None, force: bool, open_month: bool) -> None:
     """Write one month's e-mail package (HTML, text, .eml) into the outbox; --send mails it."""
-    from ..usecases.newsletter import newsletter_package
+    from ..usecases.newsletter import month_is_open, newsletter_package
 
     if month is not None and not is_month(month):
         raise click.BadParameter(f"{month!r} is not a month, expected YYYY-MM", param_hint="--month")
-    if (to or force) and not send:
-        raise click.UsageError("--to and --force only go with --send")
+    if (to or force or open_month) and not send:
+        raise click.UsageError("--to, --force and --open-month only go with --send")
+    if send and month is not None and not open_month and month_is_open(month, obj.now, obj.settings):
+        raise click.UsageError(f"{month} is not over yet, so its issue is still in progress; "
+                               "pass --open-month to send it now")
     report = newsletter_package(obj.settings, now=obj.now, month=month)
     warn(report.warnings)
     if not report.files:

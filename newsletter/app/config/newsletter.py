@@ -18,6 +18,8 @@ from ...issue.settings import (
     SectionSpec,
     SocialLink,
 )
+from ...issue.language import available_languages, parse_locale
+from ...issue.settings import localised_defaults
 from .reader import WEB, Keys, Table
 
 _FONT_STACK = re.compile(r"[A-Za-z0-9 ,'\-]+")
@@ -40,26 +42,30 @@ NEWSLETTER = Keys(
     "newsletter",
     ("title", "subtitle", "subject", "subject_unnumbered", "date_line", "numbering", "first_issue", "first_number",
      "lead_categories", "section_heading", "exclude_titles", "editorial_heading", "preheader", "online_text",
-     "more_text", "unsubscribe_url", "unsubscribe_mailto", "preferences_url", "from", "to", "logo_url", "logo_width",
-     "font_family"),
+     "more_text", "unsubscribe_url", "unsubscribe_mailto", "preferences_url", "from", "to", "logo_url", "logo_dark_url",
+     "logo_alt", "logo_width", "font_family", "language", "show_category", "show_date"),
     (LEAD, EDITORIAL, SECTIONS, FOOTER, COLORS, FONTS),
 )
 
 
-def newsletter_from_table(table: Any, *, where: str, base_dir: Path) -> NewsletterSettings:
+def newsletter_from_table(table: Any, *, where: str, base_dir: Path, site_language: str = "en") -> NewsletterSettings:
     """A [newsletter] table on its own, as if read from the file `where`."""
     return read_newsletter(Table({"newsletter": table}, Keys("", tables=(NEWSLETTER,)), file=where).table("newsletter"),
-                           base_dir)
+                           base_dir, site_language)
 
 
-def read_newsletter(table: Table, base_dir: Path) -> NewsletterSettings:
-    d = NewsletterSettings()
+def read_newsletter(table: Table, base_dir: Path, site_language: str = "en") -> NewsletterSettings:
+    """The [newsletter] table; a text it leaves unset is the default in the issue's
+    language (`language`, else site.language)."""
+    tag = _language(table, site_language)
+    d = localised_defaults(tag)
     numbering = table.choice("numbering", NUMBERING_SCHEMES, d.numbering)
     first_issue = table.month("first_issue")
     if first_issue is None and numbering == "continuous":
         raise table.error("first_issue", 'missing, expected the month of issue No. 1 (such as "2020-01") '
                                          'when numbering = "continuous"')
     return NewsletterSettings(
+        language=tag,
         title=table.line("title", d.title) or d.title,
         subtitle=_pattern(table, "subtitle", d.subtitle),
         subject=_pattern(table, "subject", d.subject, numbers=_NUMBERED),
@@ -78,18 +84,34 @@ def read_newsletter(table: Table, base_dir: Path) -> NewsletterSettings:
         preheader=table.line("preheader", d.preheader),
         online_text=table.line("online_text", d.online_text) or d.online_text,
         more_text=table.line("more_text", d.more_text) or d.more_text,
-        footer=_footer(table.table("footer")),
+        footer=_footer(table.table("footer"), d.footer),
         unsubscribe_url=table.url("unsubscribe_url"),
         unsubscribe_mailto=table.url("unsubscribe_mailto", schemes=("mailto",)),
         preferences_url=table.url("preferences_url", schemes=WEB_OR_MAIL),
         from_addr=_address_line(table, "from"),
         to_addr=_address_line(table, "to"),
         logo_url=table.url("logo_url"),
+        logo_dark_url=table.url("logo_dark_url"),
+        logo_alt=table.line("logo_alt", d.logo_alt),
+        show_category=table.flag("show_category", d.show_category),
+        show_date=table.flag("show_date", d.show_date),
         logo_width=table.integer("logo_width", d.logo_width, low=16, high=600, unit="pixels"),
         colors=_colors(table.table("colors")),
         font_family=_font_family(table, d.font_family),
         fonts=_fonts(table.table("fonts")),
     )
+
+
+def _language(table: Table, site_language: str) -> str:
+    """[newsletter] language, which must be one CLDR knows; else site.language (free
+    text for the feeds: one Babel does not know gives English words and dates)."""
+    if not table.has("language"):
+        return site_language or "en"
+    value = table.line("language", "")
+    if parse_locale(value) is None:
+        known = ", ".join(["en", *available_languages()])
+        raise table.must("language", f"a language tag such as {known}", value)
+    return value
 
 
 def _pattern(table: Table, key: str, default: str, *, numbers: tuple[Any, ...] = (1, "")) -> str:
@@ -180,8 +202,7 @@ def _section(entry: Table) -> SectionSpec:
     )
 
 
-def _footer(footer: Table) -> Footer:
-    d = Footer()
+def _footer(footer: Table, d: Footer) -> Footer:
     email = footer.line("email", "")
     if email.lower().startswith("mailto:"):
         email = email[len("mailto:"):]

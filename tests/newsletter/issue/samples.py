@@ -5,6 +5,7 @@ few lines of splitting, independent of the project's parser)."""
 from __future__ import annotations
 
 import re
+import tomllib
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -23,8 +24,12 @@ META = FeedMeta(
     id_authority="coop-news.example.org,2026",
 )
 
+EXAMPLE_CONFIG = ROOT / "examples" / "ilo-coop" / "feedletter.toml"
+ILO_SECTIONS = tomllib.loads(EXAMPLE_CONFIG.read_text(encoding="utf-8"))["newsletter"]["sections"]
+
 ILO_TABLE = {
     "title": "ILO COOP eNewsUpdate",
+    "sections": ILO_SECTIONS,
     "numbering": "continuous",
     "first_issue": "2020-01",
     "from": "ILO COOP <coop@example.org>",
