@@ -272,8 +272,10 @@ def _subscriptions(feeds: list[dict], base_url: str) -> list[dict]:
     for feed in feeds:
         url = absolute_url(str(feed["url"]), base_url) or ""
         title, _, name = normalise_space(str(feed.get("title", ""))).rpartition(" (")
-        entry = grouped.setdefault(url.rpartition(".")[0], {"title": title or name, "formats": [],
-                                                            "category": "/category/" in url})
+        category = "/category/" in url
+        if category:  # "Site: Label" -> "Label", under the heading "By category"
+            title = title.partition(": ")[2] or title
+        entry = grouped.setdefault(url.rpartition(".")[0], {"title": title or name, "formats": [], "category": category})
         entry["formats"].append({"name": name.rstrip(")") or url.rpartition(".")[2], "url": url})
     return list(grouped.values())
 
