@@ -23,14 +23,10 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or (str(Path("/usr/bin/chromium")) if Path("/usr/bin/chromium").exists() else None)
 
 
-def needs(*, axe: bool = False) -> list[pytest.MarkDecorator]:
-    """Marks for a browser test module: skipped without chromium (or axe-core), failing in CI."""
-    missing = []
-    if chromium_path() is None:
-        missing.append("chromium is not installed (apt-get install chromium)")
-    if axe and not AXE.is_file():
-        missing.append(f"axe-core is not installed (npm install --prefix {AXE.parents[2].relative_to(ROOT)})")
-    return [pytest.mark.browser, pytest.mark.skipif(bool(missing) and not REQUIRED, reason="; ".join(missing))]
+def needs() -> list[pytest.MarkDecorator]:
+    """Marks for a browser test module: skipped without chromium, failing in CI."""
+    missing = chromium_path() is None and not REQUIRED
+    return [pytest.mark.browser, pytest.mark.skipif(missing, reason="chromium is not installed (apt-get install chromium)")]
 
 
 def launch(playwright):
