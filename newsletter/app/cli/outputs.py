@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from feeds.errors import FeedletterError
+from feeds.errors import FeedletterError, UsageError
 
 from .base import Context, cli, is_month, tell_dry_run, verbose_option, warn
 
@@ -52,8 +52,7 @@ def newsletter(obj: Context, month: str | None, send: bool, to: str | None, forc
     if (to or force or open_month) and not send:
         raise click.UsageError("--to, --force and --open-month only go with --send")
     if send and month is not None and not open_month and month_is_open(month, obj.now, obj.settings):
-        raise click.UsageError(f"{month} is not over yet, so its issue is still in progress; "
-                               "pass --open-month to send it now")
+        raise UsageError(f"{month} is not over yet, so its issue is still in progress; pass --open-month to send it now")
     report = newsletter_package(obj.settings, now=obj.now, month=month)
     warn(report.warnings)
     if not report.files:

@@ -163,3 +163,19 @@ def test_send_without_smtp_table_is_a_config_error(tmp_path, capsys):
     assert cli(config, "ingest", str(tmp_path / "news.txt")) == 0
     assert cli(config, "newsletter", "--send") == 2
     assert "no [smtp] table" in capsys.readouterr().err
+
+
+def test_the_open_month_is_sent_only_with_open_month(tmp_path, smtp, capsys):
+    config = write_project(tmp_path, smtp.port)
+    today = tmp_path / "today.txt"  # the tests' clock is 1 February 2023: February is open
+    today.write_text("  1. News\n    Opening day of the new cooperative hall\n    01 February 2023\n    It opened.\n", "utf-8")
+    assert cli(config, "ingest", str(today)) == 0
+    capsys.readouterr()
+    assert cli(config, "newsletter", "--send", "--month", "2023-02") == 2
+    err = capsys.readouterr().err
+    assert "2023-02 is not over yet, so its issue is still in progress; pass --open-month to send it now" in err
+    assert len(err.strip().splitlines()) == 1 and smtp.received == []
+    assert cli(config, "newsletter", "--open-month") == 2  # it only goes with --send
+    assert cli(config, "newsletter", "--send", "--month", "2023-02", "--open-month") == 0
+    assert len(smtp.received) == 1
+    assert "Opening day of the new cooperative hall" in smtp.received[0][2].decode("ascii", "replace")
