@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from feeds.identity import category_key, normalise_title
@@ -119,11 +120,13 @@ def section_index(item: Item, specs: tuple[SectionSpec, ...]) -> int | None:
     return None
 
 
-def settings_warnings(settings: NewsletterSettings, categories: Iterable[str], months: Iterable[str]) -> list[str]:
+def settings_warnings(settings: NewsletterSettings, categories: Mapping[str, str], months: Iterable[str]) -> list[str]:
     """What in the [newsletter] settings names nothing in the archive: a lead or an
     editorial for a month with no items, and, in sections the user configured, a
-    category no stored item has or a section no item can reach. `categories` are the
-    archive's category keys, `months` its YYYY-MM keys with items."""
+    category that looks like a misspelt stored one, or a section no item can reach.
+    (A category no item has yet is not told: a section list is written for the
+    categories a site will have.) `categories` maps the archive's category keys to
+    their labels, `months` its YYYY-MM keys with items."""
     found: list[str] = []
     with_items = set(months)
     for table, keys in (("newsletter.lead", settings.lead), ("newsletter.editorial", settings.editorial)):
@@ -131,11 +134,16 @@ def settings_warnings(settings: NewsletterSettings, categories: Iterable[str], m
                   if key not in with_items]
     if not settings.sections:  # sections follow the archive: nothing to name
         return found
-    stored = set(categories)
     by_category, keywords = _section_keys(settings.sections)
     for index, spec in enumerate(settings.sections):
-        found += [f"[[newsletter.sections]] {spec.title!r}: no stored item has the category {category!r}"
-                  for category in spec.categories if category_key(category) not in stored]
+        for category in spec.categories:
+            key = category_key(category)
+            if key in categories or key in by_category and by_category[key] != index:
+                continue
+            near = difflib.get_close_matches(key, [k for k in categories if k not in by_category], n=1, cutoff=0.8)
+            if near:
+                found.append(f"[[newsletter.sections]] {spec.title!r}: no stored item has the category {category!r}; "
+                             f"did you mean {categories[near[0]]!r}?")
         if index not in by_category.values() and not any(keywords[index]) and not spec.catch_all:
             found.append(f"[[newsletter.sections]] {spec.title!r}: no item can reach this section "
                          "(its categories are taken by an earlier section, and it has no keywords)")
