@@ -26,13 +26,14 @@ def issue_markup(markup: str | None) -> str | None:
         return None
     for node in body.css(",".join(sorted(_DROPPED))):
         node.decompose()
-    for heading in body.css(",".join(sorted(_HEADINGS))):
-        heading.replace_with(LexborHTMLParser(f"<p><strong>{heading.inner_html or ''}</strong></p>").body.child)
     for pre in body.css("pre"):
         pre.attrs["style"] = "white-space:pre-wrap;word-break:break-word;"
+    for heading in body.css(",".join(sorted(_HEADINGS))):
+        if heading.parent is not None and heading.parent.tag != "body":
+            heading.unwrap()  # a heading inside a quote or list: its words stay
     kept, used = [], 0
     for child in body.iter(include_text=True):
-        html = child.html or ""
+        html = f"<p><strong>{child.inner_html or ''}</strong></p>" if child.tag in _HEADINGS else child.html or ""
         text = child.text(deep=True) if child.tag != "-text" else (child.text_content or "")
         if used and used + len(text) > TEXT_BUDGET:
             break

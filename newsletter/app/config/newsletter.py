@@ -8,6 +8,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from ...issue.language import available_languages, parse_locale
 from ...issue.settings import (
     NUMBERING_SCHEMES,
     SUBJECT_FIELDS,
@@ -17,9 +18,8 @@ from ...issue.settings import (
     NewsletterSettings,
     SectionSpec,
     SocialLink,
+    localised_defaults,
 )
-from ...issue.language import available_languages, parse_locale
-from ...issue.settings import localised_defaults
 from .reader import WEB, Keys, Table
 
 _FONT_STACK = re.compile(r"[A-Za-z0-9 ,'\-]+")

@@ -3,13 +3,12 @@ status, --dry-run, --version and shell completion, through the real command."""
 
 from __future__ import annotations
 
-import re
-
 import contextlib
 import hashlib
 import io
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
