@@ -283,7 +283,9 @@ def _subscriptions(feeds: list[dict], base_url: str) -> list[dict]:
 def index_context(entries: list[dict], settings: NewsletterSettings, meta: FeedMeta, *, feeds: list[dict]) -> dict:
     """Data for site/index.html.j2, the front page: the latest issue with its lead, every
     issue by year (see `index_entry`), newest first, and the feeds to subscribe to."""
-    entries = sorted(entries, key=lambda entry: entry["key"], reverse=True)
+    # entries kept by an older build lack the newer fields: read them as absent
+    entries = sorted(({"in_progress": False, "lead": None, **entry} for entry in entries),
+                     key=lambda entry: entry["key"], reverse=True)
     words = language(settings.language)
     years: list[dict] = []
     for entry in entries:
