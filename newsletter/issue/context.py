@@ -129,6 +129,13 @@ def plain_paragraph(runs: list[dict]) -> str:
     return normalise_space("".join(parts))
 
 
+def _under(heading: str, entry: dict) -> dict:
+    """An item shown under a heading that already names its category does not repeat it."""
+    if entry["category"].casefold() == heading.casefold():
+        entry["category"] = ""
+    return entry
+
+
 def colors_context(settings: NewsletterSettings) -> dict[str, str]:
     return {colour.name: getattr(settings.colors, colour.name) for colour in dataclass_fields(settings.colors)}
 
@@ -165,7 +172,7 @@ def issue_context(
         {
             "title": section.title,
             "anchor": f"section-{section.key}",
-            "entries": [item_context(item, base_url=base, words=words) for item in section.items],
+            "entries": [_under(section.title, item_context(item, base_url=base, words=words)) for item in section.items],
         }
         for section in issue.sections
     ]

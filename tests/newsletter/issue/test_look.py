@@ -253,3 +253,18 @@ def test_french_front_page() -> None:
     for words in ("Dernier numéro", "Tous les numéros", "8 articles", "S’abonner", "Tous les flux en OPML"):
         assert words in text, words
     assert '<html lang="fr" dir="ltr">' in html
+
+
+def test_an_item_under_its_own_category_heading_does_not_repeat_it() -> None:
+    day = date(2024, 5, 10)
+    month = month_of([make_item(1, "Budget vote", day, category="Council", url="https://example.org/1"),
+                      make_item(2, "Jazz in the park", day, category="Culture", url="https://example.org/2")])
+
+    def meta_lines(settings: NewsletterSettings) -> list[str]:
+        doc = lxml.html.document_fromstring(render(month, settings).html)
+        return [" ".join(p.text_content().split()) for p in doc.xpath("//*[@role='main']//p[@class='fl-muted']")]
+
+    archive_sections = newsletter_from_table({"lead": {"2024-05": ""}}, where="feedletter.toml", base_dir=Path("."))
+    assert meta_lines(archive_sections) == ["10 May 2024", "10 May 2024"]  # under "Council", under "Culture"
+    named = meta_lines(ilo_settings(lead={"2024-05": ""}))  # "News from the field" takes both: categories shown
+    assert named == ["Council · 10 May 2024", "Culture · 10 May 2024"]
