@@ -34,6 +34,7 @@ bench: install
 	$(BIN)/python benchmarks/sources.py
 	$(BIN)/python benchmarks/delivery.py
 	$(BIN)/python benchmarks/detect.py
+	$(BIN)/python benchmarks/newsletter_size.py
 
 clean:
 	rm -rf public outbox $(EXAMPLE)/feedletter.db* $(EXAMPLE)/feedletter.db.lock

@@ -319,7 +319,7 @@ def newsletter_floor(fig: Figures, settings) -> None:
     with Archive.open(settings.archive, create=False) as archive:
         (month,) = group_by_month(archive.items_in_months([END_KEY], until=today), archive.categories())
     letter = settings.newsletter
-    env = render.make_environment(settings.templates)
+    env = render.make_environment(settings.templates, settings.newsletter.language)
 
     def package() -> dict:
         return pages.issue_package(month, letter, settings.meta, env, now=NOW)

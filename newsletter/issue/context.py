@@ -1,21 +1,26 @@
 """Issue + settings -> the plain data the templates see (strings, lists, dicts). Pure.
 
 Every value is plain text: the templates escape it (autoescape), so markup in a title or summary
-shows as text. Every link is absolute.
+shows as text; the one exception is an item's `content_html`, markup that feeds.markup sanitised
+at ingest, passed as Markup so it is not escaped a second time. Every link is absolute.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import fields as dataclass_fields
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from feeds.dates import MONTH_NAMES
-from feeds.merge_tags import is_personal
-from feeds.model import FeedMeta, Item
+from markupsafe import Markup
+
+from feeds.markup import markup_text
+from feeds.model import FeedMeta, Image, Item
 from feeds.sanitise import normalise_space
 from feeds.site_paths import item_anchor
 
+from .content import issue_markup
+from .language import Language, language
 from .plan import Issue, pattern_fields
 from .settings import NewsletterSettings
 
@@ -38,23 +43,39 @@ def absolute_url(url: str | None, base_url: str) -> str | None:
     return None
 
 
-def format_day(day) -> str:
-    return f"{day.day:02d} {MONTH_NAMES[day.month - 1]} {day.year}"
+LEAD_IMAGE_WIDTH = 552  # the 600px body less its 24px margins
+THUMBNAIL_WIDTH = 168
 
 
-def item_context(item: Item, *, web_url: str, base_url: str) -> dict:
-    anchor = item_anchor(item)
-    own_url = absolute_url(item.url, base_url)
+def image_context(image: Image | None, title: str, box: int) -> dict | None:
+    """An item's picture as the templates show it: never wider than `box` nor than the
+    image itself, its height scaled when known, and an alt text that is never empty (the
+    source's, else the item's title)."""
+    if image is None or not image.url:
+        return None
+    width = min(box, image.width) if image.width else box
+    height = round(image.height * width / image.width) if image.width and image.height else None
+    return {"url": image.url, "alt": normalise_space(image.alt or "") or title, "width": width, "height": height}
+
+
+def item_context(item: Item, *, base_url: str, words: Language, lead: bool = False) -> dict:
+    """One item: plain text fields, its markup (sanitised at ingest, trimmed for an issue)
+    and the link where the reader learns more, or none: an item without a link of its own
+    has no headline link and no ">>More" (never a link back to the same sentence)."""
+    title = normalise_space(item.title)
+    markup = issue_markup(item.content_html)
     return {
         "id": item.id,
-        "anchor": anchor,
-        "title": normalise_space(item.title),
+        "anchor": item_anchor(item),
+        "title": title,
         "summary": normalise_space(item.summary or ""),
+        "content_html": Markup(markup) if markup else None,  # already safe: shown as it is
+        "content_text": markup_text(markup) if markup else "",
         "category": normalise_space(item.category or ""),
-        "date": format_day(item.date),
+        "date": words.day(item.date),
         "date_iso": item.date.isoformat(),
-        "url": own_url or f"{web_url}#{anchor}",
-        "has_url": own_url is not None,
+        "url": absolute_url(item.url, base_url),
+        "image": image_context(item.image, title, LEAD_IMAGE_WIDTH if lead else THUMBNAIL_WIDTH),
     }
 
 
@@ -108,6 +129,24 @@ def plain_paragraph(runs: list[dict]) -> str:
     return normalise_space("".join(parts))
 
 
+def _under(heading: str, entry: dict) -> dict:
+    """An item shown under a heading that already names its category does not repeat it."""
+    if entry["category"].casefold() == heading.casefold():
+        entry["category"] = ""
+    return entry
+
+
+def colors_context(settings: NewsletterSettings) -> dict[str, str]:
+    return {colour.name: getattr(settings.colors, colour.name) for colour in dataclass_fields(settings.colors)}
+
+
+def logo_context(settings: NewsletterSettings) -> dict | None:
+    if not settings.logo_url:
+        return None
+    return {"url": settings.logo_url, "dark_url": settings.logo_dark_url, "width": settings.logo_width,
+            "alt": settings.logo_alt or settings.title}
+
+
 def issue_context(
     issue: Issue,
     settings: NewsletterSettings,
@@ -122,16 +161,18 @@ def issue_context(
     """Plain data for newsletter/issue.*: see templates/newsletter/base.mjml.j2 for its use.
 
     `editorial` is the month's intro text (from `load_editorial`); `web_copy` renders the page
-    published at `web_url` (its pre-header links to the archive instead of to itself);
-    `year_now` is the copyright year (default: the issue's year)."""
+    published at `web_url` (its pre-header links to the archive instead of to itself, and it
+    carries no unsubscribe links nor merge tags); `year_now` is the copyright year (default:
+    the issue's year)."""
     base = meta.base_url
+    words = language(settings.language)
     fields = pattern_fields(settings, issue.year, issue.month, issue.number)
-    lead = item_context(issue.lead, web_url=web_url, base_url=base) if issue.lead else None
+    lead = item_context(issue.lead, base_url=base, words=words, lead=True) if issue.lead else None
     sections: list[dict[str, Any]] = [
         {
             "title": section.title,
             "anchor": f"section-{section.key}",
-            "entries": [item_context(item, web_url=web_url, base_url=base) for item in section.items],
+            "entries": [_under(section.title, item_context(item, base_url=base, words=words)) for item in section.items],
         }
         for section in issue.sections
     ]
@@ -149,7 +190,8 @@ def issue_context(
     editorial_paragraphs = paragraphs(editorial, base) if editorial and editorial.strip() else []
 
     return {
-        "lang": meta.language or "en",
+        "lang": words.html_lang,
+        "dir": words.direction,
         "newsletter_title": settings.title,
         "subtitle": normalise_space(settings.subtitle.format(**fields)) if settings.subtitle else "",
         "subject": issue.subject,
@@ -157,6 +199,7 @@ def issue_context(
         "month_label": issue.month_label,
         "number": issue.number if issue.number is not None else "",
         "date_line": issue.date_line,
+        "in_progress": issue.in_progress,
         "preview": preview,
         "preview_spacer_count": spacer_count,
         "web_copy": web_copy,
@@ -165,7 +208,9 @@ def issue_context(
         "preheader": settings.preheader,
         "online_text": settings.online_text,
         "more_text": settings.more_text,
-        "logo": {"url": settings.logo_url, "width": settings.logo_width, "alt": settings.title} if settings.logo_url else None,
+        "show_category": settings.show_category,
+        "show_date": settings.show_date,
+        "logo": logo_context(settings),
         "editorial": {
             "heading": settings.editorial_heading,
             "paragraphs": editorial_paragraphs,
@@ -186,74 +231,93 @@ def issue_context(
             "address": footer.address,
             "social": [s for s in social if s["url"]],
             "note": footer.note,
-            # a web copy is read by anyone: a link filled in per recipient has no place there
-            "unsubscribe_url": _unless_personal(settings.unsubscribe_url or settings.unsubscribe_mailto, web_copy),
-            "preferences_url": _unless_personal(settings.preferences_url, web_copy),
+            # a published page is read by anyone: no one's unsubscribe link, no merge tag
+            "unsubscribe_url": "" if web_copy else settings.unsubscribe_url or settings.unsubscribe_mailto,
+            "preferences_url": "" if web_copy else settings.preferences_url,
         },
-        "colors": {
-            "masthead_background": settings.colors.masthead_background,
-            "masthead_text": settings.colors.masthead_text,
-            "link": settings.colors.link,
-            "text": settings.colors.text,
-            "muted": settings.colors.muted,
-            "background": settings.colors.background,
-            "body_background": settings.colors.body_background,
-            "footer_background": settings.colors.footer_background,
-        },
+        "colors": colors_context(settings),
         "font_family": settings.font_family,
         "fonts": settings.fonts_dict,
         "site_title": meta.title,
     }
 
 
-def _unless_personal(link: str, web_copy: bool) -> str:
-    return "" if web_copy and is_personal(link) else link
-
-
-def index_entry(issue: Issue, url: str) -> dict:
+def index_entry(issue: Issue, url: str, settings: NewsletterSettings) -> dict:
     """What the archive index shows of one issue: plain data, kept between builds."""
+    words = language(settings.language)
+    lead = None
+    if issue.lead is not None:
+        title = normalise_space(issue.lead.title)
+        markup = issue_markup(issue.lead.content_html)
+        lead = {
+            "title": title,
+            "summary": normalise_space(markup_text(markup)) if markup else normalise_space(issue.lead.summary or ""),
+            "url": f"{url}#{item_anchor(issue.lead)}",
+            "image": image_context(issue.lead.image, title, LEAD_IMAGE_WIDTH),
+            "date": words.day(issue.lead.date),
+        }
     return {
         "key": issue.key,
+        "year": issue.year,
         "url": url,
         "subject": issue.subject,
         "month_label": issue.month_label,
         "date_line": issue.date_line,
         "number": issue.number if issue.number is not None else "",
         "item_count": len(issue.items),
-        "lead_title": normalise_space(issue.lead.title) if issue.lead else "",
+        "in_progress": issue.in_progress,
+        "lead_title": lead["title"] if lead else "",
+        "lead": lead,
         "sections": [{"title": s.title, "count": len(s.items)} for s in issue.sections],
     }
 
 
+def _subscriptions(feeds: list[dict], base_url: str) -> list[dict]:
+    """The feeds grouped by subscription (the same path in each format): [{title, formats:
+    [{name, url}], category}], in the order given."""
+    grouped: dict[str, dict] = {}
+    for feed in feeds:
+        url = absolute_url(str(feed["url"]), base_url) or ""
+        title, _, name = normalise_space(str(feed.get("title", ""))).rpartition(" (")
+        category = "/category/" in url
+        if category:  # "Site: Label" -> "Label", under the heading "By category"
+            title = title.partition(": ")[2] or title
+        entry = grouped.setdefault(url.rpartition(".")[0], {"title": title or name, "formats": [], "category": category})
+        entry["formats"].append({"name": name.rstrip(")") or url.rpartition(".")[2], "url": url})
+    return list(grouped.values())
+
+
 def index_context(entries: list[dict], settings: NewsletterSettings, meta: FeedMeta, *, feeds: list[dict]) -> dict:
-    """Data for site/index.html.j2: issue entries (see `index_entry`), newest first."""
-    entries = sorted(entries, key=lambda entry: entry["key"], reverse=True)
+    """Data for site/index.html.j2, the front page: the latest issue with its lead, every
+    issue by year (see `index_entry`), newest first, and the feeds to subscribe to."""
+    # entries kept by an older build lack the newer fields: read them as absent
+    entries = sorted(({"in_progress": False, "lead": None, **entry} for entry in entries),
+                     key=lambda entry: entry["key"], reverse=True)
+    words = language(settings.language)
+    years: list[dict] = []
+    for entry in entries:
+        if not years or years[-1]["year"] != entry["key"][:4]:
+            years.append({"year": entry["key"][:4], "issues": []})
+        years[-1]["issues"].append(entry)
+    subscriptions = _subscriptions(feeds, meta.base_url)
     return {
-        "lang": meta.language or "en",
+        "lang": words.html_lang,
+        "dir": words.direction,
         "site_title": meta.title,
         "subtitle": meta.subtitle or "",
         "newsletter_title": settings.title,
+        "logo": logo_context(settings),
         "base_url": meta.base_url,
+        "latest": entries[0] if entries else None,
         "issues": entries,
+        "years": years,
         "feeds": [
             {"title": normalise_space(str(f.get("title", ""))), "url": absolute_url(str(f["url"]), meta.base_url) or "", "type": str(f.get("type", "application/atom+xml"))}
             for f in feeds
         ],
-        # The page shows the site-wide feeds; every feed stays in the <head> links and the OPML.
-        "subscribe": [
-            {"title": normalise_space(str(f.get("title", ""))), "url": absolute_url(str(f["url"]), meta.base_url) or ""}
-            for f in feeds
-            if "/category/" not in str(f["url"])
-        ],
+        "subscribe": [s for s in subscriptions if not s["category"]],
+        "subscribe_categories": [s for s in subscriptions if s["category"]],
         "opml_url": f"{meta.base_url}feeds/feeds.opml",
-        "colors": {
-            "masthead_background": settings.colors.masthead_background,
-            "masthead_text": settings.colors.masthead_text,
-            "link": settings.colors.link,
-            "text": settings.colors.text,
-            "background": settings.colors.background,
-            "body_background": settings.colors.body_background,
-        },
+        "colors": colors_context(settings),
         "font_family": settings.font_family,
     }
-

@@ -45,14 +45,18 @@ class WebCopy:
     warnings: tuple[str, ...] = ()  # what planning the issue found (see plan_issue)
 
 
-def issue_page(month: Month, settings: NewsletterSettings, meta: FeedMeta, env: jinja2.Environment) -> WebCopy:
+def issue_page(
+    month: Month, settings: NewsletterSettings, meta: FeedMeta, env: jinja2.Environment, *, in_progress: bool = False
+) -> WebCopy:
     """The web copy of a month's issue and its entry for the index; an empty one when
-    the month has nothing to show (only the newsletter's own listing item)."""
-    issue = plan_issue(month, settings)
+    the month has nothing to show (only the newsletter's own listing item). The open
+    month (`in_progress`) says so on its page and in the index."""
+    issue = plan_issue(month, settings, in_progress=in_progress)
     if issue.is_empty:
         return WebCopy(b"", None, issue.warnings)
     rendered = render_issue(env, _context(issue, settings, meta, web_copy=True), text=False)
-    return WebCopy(rendered.html.encode("utf-8"), index_entry(issue, issue_url(meta, issue.key)), issue.warnings)
+    entry = index_entry(issue, issue_url(meta, issue.key), settings)
+    return WebCopy(rendered.html.encode("utf-8"), entry, issue.warnings)
 
 
 def index_page(

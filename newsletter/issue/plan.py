@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from feeds.identity import category_key, normalise_title
@@ -12,12 +13,11 @@ from feeds.model import Item, Month
 from feeds.sanitise import normalise_space
 from feeds.site_paths import slugify
 
-from .settings import DEFAULT_SECTIONS, NewsletterSettings, SectionSpec, month_parts
+from .language import N_, language
+from .settings import NewsletterSettings, SectionSpec, month_parts
 
-MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
+OTHER_NEWS = N_("Other news")  # the default section of items without a category
+NEWS = N_("News")  # ... when no item of the month has one
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,7 @@ class Issue:
     sections: tuple[IssueSection, ...]  # configured order; empty sections left out
     excluded: tuple[Item, ...]
     warnings: tuple[str, ...] = ()
+    in_progress: bool = False  # the open month: items may still arrive, it is not sent
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -71,9 +72,10 @@ def issue_number(settings: NewsletterSettings, year: int, month: int) -> int | N
 
 
 def pattern_fields(settings: NewsletterSettings, year: int, month: int, number: int | None) -> dict[str, object]:
-    month_name = MONTH_NAMES[month - 1]
+    month_name = language(settings.language).month_name(month)
     date_fields = {"month_name": month_name, "year": year, "month": f"{month_name} {year}", "key": f"{year:04d}-{month:02d}"}
     date_line = normalise_space(settings.date_line.format(title=settings.title, number=number or "", date_line="", **date_fields))
+    date_line = date_line[:1].upper() + date_line[1:]  # a line of its own: "Décembre 2022"
     return {"title": settings.title, "number": number if number is not None else "", "date_line": date_line, **date_fields}
 
 
@@ -118,23 +120,30 @@ def section_index(item: Item, specs: tuple[SectionSpec, ...]) -> int | None:
     return None
 
 
-def settings_warnings(settings: NewsletterSettings, categories: Iterable[str], months: Iterable[str]) -> list[str]:
+def settings_warnings(settings: NewsletterSettings, categories: Mapping[str, str], months: Iterable[str]) -> list[str]:
     """What in the [newsletter] settings names nothing in the archive: a lead or an
     editorial for a month with no items, and, in sections the user configured, a
-    category no stored item has or a section no item can reach. `categories` are the
-    archive's category keys, `months` its YYYY-MM keys with items."""
+    category that looks like a misspelt stored one, or a section no item can reach.
+    (A category no item has yet is not told: a section list is written for the
+    categories a site will have.) `categories` maps the archive's category keys to
+    their labels, `months` its YYYY-MM keys with items."""
     found: list[str] = []
     with_items = set(months)
     for table, keys in (("newsletter.lead", settings.lead), ("newsletter.editorial", settings.editorial)):
         found += [f"[{table}] {key}: no item is dated in {key}; it names nothing" for key, _ in keys
                   if key not in with_items]
-    if settings.sections == DEFAULT_SECTIONS:
+    if not settings.sections:  # sections follow the archive: nothing to name
         return found
-    stored = set(categories)
     by_category, keywords = _section_keys(settings.sections)
     for index, spec in enumerate(settings.sections):
-        found += [f"[[newsletter.sections]] {spec.title!r}: no stored item has the category {category!r}"
-                  for category in spec.categories if category_key(category) not in stored]
+        for category in spec.categories:
+            key = category_key(category)
+            if key in categories or key in by_category and by_category[key] != index:
+                continue
+            near = difflib.get_close_matches(key, [k for k in categories if k not in by_category], n=1, cutoff=0.8)
+            if near:
+                found.append(f"[[newsletter.sections]] {spec.title!r}: no stored item has the category {category!r}; "
+                             f"did you mean {categories[near[0]]!r}?")
         if index not in by_category.values() and not any(keywords[index]) and not spec.catch_all:
             found.append(f"[[newsletter.sections]] {spec.title!r}: no item can reach this section "
                          "(its categories are taken by an earlier section, and it has no keywords)")
@@ -152,8 +161,44 @@ def _find_named(items: tuple[Item, ...], wanted: str) -> Item | None:
     return None
 
 
-def plan_issue(month: Month, settings: NewsletterSettings) -> Issue:
-    """Lead, sections (configured order, newest first inside each) and excluded items of a month."""
+def archive_sections(month: Month, items: Iterable[Item], settings: NewsletterSettings) -> tuple[SectionSpec, ...]:
+    """The sections when none are configured: one per category `items` have, the
+    lead categories first (in their configured order), then by item count, most first,
+    ties by name; items without a category last, under "Other news" ("News" when no
+    item has a category). Titles are the archive's labels (`month.sections`)."""
+    labels = {section.key: section.title for section in month.sections}
+    counts: dict[str, int] = {}
+    categories: dict[str, str] = {}
+    uncategorised = False
+    for item in items:
+        if not item.category:
+            uncategorised = True
+            continue
+        key = category_key(item.category)
+        counts[key] = counts.get(key, 0) + 1
+        categories.setdefault(key, item.category)
+    lead_rank: dict[str, int] = {}
+    for rank, category in enumerate(settings.lead_categories):
+        lead_rank.setdefault(category_key(category), rank)
+
+    def title(key: str) -> str:
+        return labels.get(key) or categories[key]
+
+    def order(key: str) -> tuple[int, int, int, str]:
+        if key in lead_rank:
+            return (0, lead_rank[key], 0, "")
+        return (1, 0, -counts[key], title(key).casefold())
+
+    specs = [SectionSpec(title(key), (categories[key],)) for key in sorted(counts, key=order)]
+    if uncategorised:
+        words = language(settings.language)
+        specs.append(SectionSpec(words.gettext(OTHER_NEWS if counts else NEWS), catch_all=True))
+    return tuple(specs)
+
+
+def plan_issue(month: Month, settings: NewsletterSettings, *, in_progress: bool = False) -> Issue:
+    """Lead, sections (configured order, newest first inside each) and excluded items of a
+    month; `in_progress`: the month is still open."""
     key = month.key
     number = issue_number(settings, month.year, month.month)
     fields = pattern_fields(settings, month.year, month.month, number)
@@ -176,11 +221,12 @@ def plan_issue(month: Month, settings: NewsletterSettings) -> Issue:
         lead_keys = {category_key(c) for c in settings.lead_categories}
         lead = next((item for item in candidates if item.category and category_key(item.category) in lead_keys), None)
 
-    buckets: list[list[Item]] = [[] for _ in settings.sections]
+    specs = settings.sections or archive_sections(month, (item for item in candidates if item is not lead), settings)
+    buckets: list[list[Item]] = [[] for _ in specs]
     for item in candidates:
         if item is lead:
             continue
-        index = section_index(item, settings.sections)
+        index = section_index(item, specs)
         if index is None:
             warnings.append(f"{key}: {item.title!r} (category {item.category!r}) fits no section; left out")
             excluded += (item,)
@@ -189,7 +235,7 @@ def plan_issue(month: Month, settings: NewsletterSettings) -> Issue:
 
     sections = []
     used: set[str] = set()
-    for spec, items in zip(settings.sections, buckets):
+    for spec, items in zip(specs, buckets):
         slug = slugify(spec.title)
         while slug in used:
             slug += "-2"
@@ -210,4 +256,5 @@ def plan_issue(month: Month, settings: NewsletterSettings) -> Issue:
         sections=tuple(sections),
         excluded=excluded,
         warnings=tuple(warnings),
+        in_progress=in_progress,
     )

@@ -6,10 +6,11 @@ newsletter.app.config reads them from the [newsletter] table of feedletter.toml.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import ConfigError
+from .language import N_, language
 
 # --- defaults (enews-format.md §8/§9) ---------------------------------------------------------
 
@@ -24,54 +25,6 @@ class SectionSpec:
     keywords: tuple[str, ...] = ()
     catch_all: bool = False
 
-
-DEFAULT_SECTIONS: tuple[SectionSpec, ...] = (
-    SectionSpec(
-        "News from the field",
-        (
-            "News",
-            "Article",
-            "Cooperatives",
-            "Decent work",
-            "Our impact, Their voices",
-            "International Day of Cooperatives",
-            "Statement",
-            "Press release",
-            "Video",
-            "Presentation",
-            "Project",
-        ),
-        catch_all=True,
-    ),
-    SectionSpec(
-        "Spotlight Interviews with Co-operators",
-        ("Spotlight Interviews with Co-operators",),
-        keywords=("Interview",),
-    ),
-    SectionSpec("Spotlight on Cooperatives", ("Spotlight on Cooperatives",), keywords=("Spotlight on",)),
-    SectionSpec("COOP Champions", ("COOP Champions", "COOP Champion"), keywords=("COOP Champion",)),
-    SectionSpec("ILO COOP 100", ("ILO COOP 100 Interview", "ILO COOP 100"), keywords=("ILO COOP 100",)),
-    SectionSpec(
-        "Publications and resources",
-        (
-            "Publication",
-            "Publications",
-            "Brief",
-            "A cooperative 2030 series",
-            "Countries in Focus on Statistics of Cooperatives",
-            "Resources",
-        ),
-    ),
-    SectionSpec(
-        "Upcoming events",
-        (
-            "Event",
-            "Events",
-            "Call for expression of interest",
-            "Call for expressions of interest",
-        ),
-    ),
-)
 
 DEFAULT_LEAD_CATEGORIES: tuple[str, ...] = (
     "News",
@@ -121,7 +74,7 @@ class Footer:
     contact: str = ""
     email: str = ""
     archive_url: str = ""  # empty: the web archive of the site (FeedMeta.base_url)
-    archive_text: str = "Archive of all issues"
+    archive_text: str = N_("Archive of all issues")
     copyright: str = ""  # holder; empty: the site author's name
     address: str = ""
     social: tuple[SocialLink, ...] = ()
@@ -140,22 +93,25 @@ class Editorial:
 class NewsletterSettings:
     title: str = "Newsletter"
     subtitle: str = ""  # template B: "Latest news …: {month}"; placeholders as in subject
-    subject: str = "{title} No. {number}, {month}"
-    subject_unnumbered: str = "{title}, {month}"
-    date_line: str = "{month_name}, {year}"
+    language: str = "en"  # the issue's own words and dates; default: site.language
+    subject: str = N_("{title} No. {number}, {month}")
+    subject_unnumbered: str = N_("{title}, {month}")
+    date_line: str = N_("{month_name}, {year}")
     numbering: str = "yearly"
     first_issue: str | None = None  # "YYYY-MM"
     first_number: int = 1
     lead_categories: tuple[str, ...] = DEFAULT_LEAD_CATEGORIES
     lead: tuple[tuple[str, str], ...] = ()  # (month key, item title or id); "" = no lead
-    sections: tuple[SectionSpec, ...] = DEFAULT_SECTIONS
+    sections: tuple[SectionSpec, ...] = ()  # none configured: one section per category of the month
     section_heading: str = "{title}"  # template B: "{title} for {month}"
     exclude_titles: tuple[str, ...] = DEFAULT_EXCLUDE_TITLES
     editorial_heading: str = ""  # template B: "Message from ILO COOP"
     editorial: tuple[tuple[str, Editorial], ...] = ()
-    preheader: str = "Can't read this e-mail?"
-    online_text: str = "View our online version"
-    more_text: str = ">>More"
+    preheader: str = N_("Can't read this e-mail?")
+    online_text: str = N_("View our online version")
+    more_text: str = N_(">>More")
+    show_category: bool = True  # each item's category and date above its headline
+    show_date: bool = True
     footer: Footer = field(default_factory=Footer)
     unsubscribe_url: str = ""  # https, may hold a merge tag such as *|UNSUB|*
     unsubscribe_mailto: str = ""  # mailto:…
@@ -166,6 +122,8 @@ class NewsletterSettings:
     from_addr: str = ""  # empty: the site author
     to_addr: str = ""
     logo_url: str = ""
+    logo_dark_url: str = ""  # the logo for a dark background; empty: the logo on a light plate
+    logo_alt: str = ""  # empty: the newsletter's title
     logo_width: int = 160
     colors: Colors = field(default_factory=Colors)
     font_family: str = "Arial, Helvetica, sans-serif"
@@ -188,6 +146,25 @@ class NewsletterSettings:
     @property
     def fonts_dict(self) -> dict[str, str]:
         return dict(self.fonts)
+
+
+def localised_defaults(tag: str) -> NewsletterSettings:
+    """The default settings with their texts in the language `tag` (English when no
+    catalog has them): what an unset key means in that language."""
+    d = NewsletterSettings()
+    words = language(tag)
+    text = words.gettext
+    return replace(
+        d,
+        language=tag,
+        subject=text(d.subject),
+        subject_unnumbered=text(d.subject_unnumbered),
+        date_line=text(d.date_line),
+        preheader=text(d.preheader),
+        online_text=text(d.online_text),
+        more_text=text(d.more_text),
+        footer=replace(d.footer, archive_text=text(d.footer.archive_text)),
+    )
 
 
 def month_parts(key: str) -> tuple[int, int] | None:

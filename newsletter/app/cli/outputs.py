@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from feeds.errors import FeedletterError
+from feeds.errors import FeedletterError, UsageError
 
 from .base import Context, cli, is_month, tell_dry_run, verbose_option, warn
 
@@ -42,15 +42,19 @@ def build(obj: Context, dry_run: bool) -> None:
 @click.option("--to", "to", metavar="ADDRESS", help="With --send: a test copy to ADDRESS only.")
 @click.option("--force", is_flag=True, help="With --send: send to everyone again although they have it.")
 @click.option("--dry-run", is_flag=True, help="With --send: say who would get the issue; send and record nothing.")
+@click.option("--open-month", is_flag=True, help="With --send: send the month although it is not over yet.")
 @click.pass_obj
-def newsletter(obj: Context, month: str | None, send: bool, to: str | None, force: bool, dry_run: bool) -> None:
+def newsletter(obj: Context, month: str | None, send: bool, to: str | None, force: bool, dry_run: bool,
+               open_month: bool) -> None:
     """Write one month's e-mail package (HTML, text, .eml) into the outbox; --send mails it."""
-    from ..usecases.newsletter import newsletter_package
+    from ..usecases.newsletter import month_is_open, newsletter_package
 
     if month is not None and not is_month(month):
         raise click.BadParameter(f"{month!r} is not a month, expected YYYY-MM", param_hint="--month")
-    if (to or force or dry_run) and not send:
-        raise click.UsageError("--to, --force and --dry-run only go with --send")
+    if (to or force or dry_run or open_month) and not send:
+        raise click.UsageError("--to, --force, --dry-run and --open-month only go with --send")
+    if send and month is not None and not open_month and month_is_open(month, obj.now, obj.settings):
+        raise UsageError(f"{month} is not over yet, so its issue is still in progress; pass --open-month to send it now")
     report = newsletter_package(obj.settings, now=obj.now, month=month)
     warn(report.warnings)
     if not report.files:

@@ -102,7 +102,7 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
     meta, timezone = read_site(top.table("site"))
     paths = read_paths(top.table("paths"), base)
     limits = read_feeds(top.table("feeds"))
-    newsletter = read_newsletter(top.table("newsletter"), base)
+    newsletter = read_newsletter(top.table("newsletter"), base, meta.language)
     sources = read_sources(top.tables("sources", named_by="name"), base)
     return Settings(
         config_path=path,

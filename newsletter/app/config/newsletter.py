@@ -10,6 +10,7 @@ from typing import Any
 
 from feeds.merge_tags import PLACEHOLDERS, merge_tag
 
+from ...issue.language import available_languages, parse_locale
 from ...issue.settings import (
     DELIVERY_MODES,
     NUMBERING_SCHEMES,
@@ -20,6 +21,7 @@ from ...issue.settings import (
     NewsletterSettings,
     SectionSpec,
     SocialLink,
+    localised_defaults,
 )
 from .reader import WEB, Keys, Table
 
@@ -45,19 +47,22 @@ NEWSLETTER = Keys(
     ("title", "subtitle", "subject", "subject_unnumbered", "date_line", "numbering", "first_issue", "first_number",
      "lead_categories", "section_heading", "exclude_titles", "editorial_heading", "preheader", "online_text",
      "more_text", "unsubscribe_url", "unsubscribe_mailto", "preferences_url", "delivery", "list_address", "from", "to",
-     "logo_url", "logo_width", "font_family"),
+     "logo_url", "logo_dark_url", "logo_alt", "logo_width", "font_family", "language", "show_category", "show_date"),
     (LEAD, EDITORIAL, SECTIONS, FOOTER, COLORS, FONTS),
 )
 
 
-def newsletter_from_table(table: Any, *, where: str, base_dir: Path) -> NewsletterSettings:
+def newsletter_from_table(table: Any, *, where: str, base_dir: Path, site_language: str = "en") -> NewsletterSettings:
     """A [newsletter] table on its own, as if read from the file `where`."""
     return read_newsletter(Table({"newsletter": table}, Keys("", tables=(NEWSLETTER,)), file=where).table("newsletter"),
-                           base_dir)
+                           base_dir, site_language)
 
 
-def read_newsletter(table: Table, base_dir: Path) -> NewsletterSettings:
-    d = NewsletterSettings()
+def read_newsletter(table: Table, base_dir: Path, site_language: str = "en") -> NewsletterSettings:
+    """The [newsletter] table; a text it leaves unset is the default in the issue's
+    language (`language`, else site.language)."""
+    tag = _language(table, site_language)
+    d = localised_defaults(tag)
     numbering = table.choice("numbering", NUMBERING_SCHEMES, d.numbering)
     first_issue = table.month("first_issue")
     if first_issue is None and numbering == "continuous":
@@ -67,6 +72,7 @@ def read_newsletter(table: Table, base_dir: Path) -> NewsletterSettings:
     unsubscribe_mailto = _personal_url(table, "unsubscribe_mailto", ("mailto",))
     delivery, list_address = _delivery(table, unsubscribe_url, unsubscribe_mailto)
     return NewsletterSettings(
+        language=tag,
         title=table.line("title", d.title) or d.title,
         subtitle=_pattern(table, "subtitle", d.subtitle),
         subject=_pattern(table, "subject", d.subject, numbers=_NUMBERED),
@@ -85,7 +91,7 @@ def read_newsletter(table: Table, base_dir: Path) -> NewsletterSettings:
         preheader=table.line("preheader", d.preheader),
         online_text=table.line("online_text", d.online_text) or d.online_text,
         more_text=table.line("more_text", d.more_text) or d.more_text,
-        footer=_footer(table.table("footer")),
+        footer=_footer(table.table("footer"), d.footer),
         unsubscribe_url=unsubscribe_url,
         unsubscribe_mailto=unsubscribe_mailto,
         preferences_url=_personal_url(table, "preferences_url", WEB_OR_MAIL),
@@ -95,6 +101,10 @@ def read_newsletter(table: Table, base_dir: Path) -> NewsletterSettings:
         from_addr=_address_line(table, "from"),
         to_addr=_address_line(table, "to"),
         logo_url=table.url("logo_url"),
+        logo_dark_url=table.url("logo_dark_url"),
+        logo_alt=table.line("logo_alt", d.logo_alt),
+        show_category=table.flag("show_category", d.show_category),
+        show_date=table.flag("show_date", d.show_date),
         logo_width=table.integer("logo_width", d.logo_width, low=16, high=600, unit="pixels"),
         colors=_colors(table.table("colors")),
         font_family=_font_family(table, d.font_family),
@@ -124,6 +134,18 @@ def _delivery(table: Table, unsubscribe_url: str, unsubscribe_mailto: str) -> tu
         raise table.error("list_address", f'is set but delivery is "{delivery}", expected delivery = "list" '
                                           "with a list_address (or no list_address)")
     return delivery, list_address
+
+
+def _language(table: Table, site_language: str) -> str:
+    """[newsletter] language, which must be one CLDR knows; else site.language (free
+    text for the feeds: one Babel does not know gives English words and dates)."""
+    if not table.has("language"):
+        return site_language or "en"
+    value = table.line("language", "")
+    if parse_locale(value) is None:
+        known = ", ".join(["en", *available_languages()])
+        raise table.must("language", f"a language tag such as {known}", value)
+    return value
 
 
 def _pattern(table: Table, key: str, default: str, *, numbers: tuple[Any, ...] = (1, "")) -> str:
@@ -214,8 +236,7 @@ def _section(entry: Table) -> SectionSpec:
     )
 
 
-def _footer(footer: Table) -> Footer:
-    d = Footer()
+def _footer(footer: Table, d: Footer) -> Footer:
     email = footer.line("email", "")
     if email.lower().startswith("mailto:"):
         email = email[len("mailto:"):]

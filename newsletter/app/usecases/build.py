@@ -102,7 +102,7 @@ def _build_site(settings: Settings, archive: Archive, output: Output, *, today: 
         if previous.get(key, {}).get("state") != month_state(key)
         or not existing.issuperset(previous[key]["files"])
     ]
-    environment = make_environment(settings.templates)
+    environment = make_environment(settings.templates, settings.newsletter.language)
 
     def link_for(item: Item) -> str:
         """An item's anchor in its month's web copy; the newsletter's own listing items
@@ -121,7 +121,8 @@ def _build_site(settings: Settings, archive: Archive, output: Output, *, today: 
         months = group_by_month(archive.items_in_months(batch, until=today), labels)
         files: dict[str, bytes] = archive_files(months, meta, neighbours, link_for=link_for)
         for month in months:
-            page = issue_page(month, settings.newsletter, meta, environment)
+            # the open month (not yet in `neighbours`, the closed months) is not an issue yet
+            page = issue_page(month, settings.newsletter, meta, environment, in_progress=month.key not in neighbours)
             warnings += page.warnings
             names = [archive_path(month.key)] if month.key in neighbours else []
             entries.pop(month.key, None)
@@ -133,7 +134,8 @@ def _build_site(settings: Settings, archive: Archive, output: Output, *, today: 
 
     newest = archive.newest(settings.items_per_feed, until=today)
     open_keys = [key for key in fingerprints if key not in neighbours]
-    recent = sorted(fingerprints, reverse=True)[: settings.digest_months]
+    # the digest has one entry per issue: closed months only, the open one joins when it closes
+    recent = sorted((key for key in fingerprints if key in neighbours), reverse=True)[: settings.digest_months]
     by_category = archive.newest_by_category(settings.items_per_feed, until=today)
     used = {key: labels.get(key, key) for key in sorted(by_category)}
     slugs = _category_slugs(journal, labels, dry_run=dry_run)

@@ -18,6 +18,13 @@ def last_complete_month(now: datetime, settings: Settings) -> str:
     return f"{year:04d}-{month:02d}"
 
 
+def month_is_open(key: str, now: datetime, settings: Settings) -> bool:
+    """The month is not over yet (in the site's timezone): items may still arrive, so it
+    is not an issue to send (`newsletter --send` wants --open-month for it)."""
+    today = now.astimezone(settings.timezone).date()
+    return key >= f"{today:%Y-%m}"
+
+
 @dataclass(frozen=True, slots=True)
 class PackageReport:
     month: str
@@ -46,7 +53,7 @@ def newsletter_package(settings: Settings, *, now: datetime, month: str | None) 
     package = {}
     if months:
         package = issue_package(months[0], settings.newsletter, settings.meta,
-                                make_environment(settings.templates), now=now)
+                                make_environment(settings.templates, settings.newsletter.language), now=now)
     if not package:
         if month:
             raise FeedletterError(f"{key}: no items to send for this month")

@@ -13,7 +13,6 @@ from newsletter.app.config import config_keys, settings_from_dict
 from newsletter.app.config.newsletter import newsletter_from_table
 from newsletter.errors import ConfigError
 from newsletter.issue.settings import (
-    DEFAULT_SECTIONS,
     NewsletterSettings,
     load_editorial,
 )
@@ -29,13 +28,12 @@ def test_empty_table_gives_complete_defaults() -> None:
     s = settings({})
     assert s.title == "Newsletter"
     assert s.subject == "{title} No. {number}, {month}"
-    assert [spec.title for spec in s.sections][:2] == ["News from the field", "Spotlight Interviews with Co-operators"]
-    assert "Upcoming events" in [spec.title for spec in s.sections]
-    assert sum(spec.catch_all for spec in s.sections) == 1
+    assert s.sections == ()  # none configured: each category of a month is a section
+    assert s.language == "en" and s.show_category and s.show_date
+    assert s.logo_dark_url == "" and s.logo_alt == ""
     assert s.colors.masthead_background == "#1f4e8c"
     assert s.font_family == "Arial, Helvetica, sans-serif"
     assert s.fonts == ()  # no web-font link unless configured
-    assert s.sections == DEFAULT_SECTIONS
 
 
 @pytest.mark.parametrize(
@@ -68,6 +66,9 @@ def test_empty_table_gives_complete_defaults() -> None:
         ({"footer": {"social": {"X": ""}}}, "[newsletter.footer.social] X: must be an absolute http(s) URL or a mailto:"),
         ({"font_family": "Arial; } body { display:none"}, "[newsletter] font_family: must be font names, commas, spaces"),
         ({"logo_width": 700}, "[newsletter] logo_width: must be an integer from 16 to 600 (pixels), not 700"),
+        ({"logo_dark_url": "logo.png"}, "[newsletter] logo_dark_url: must be an absolute http(s) URL, not 'logo.png'"),
+        ({"show_date": "no"}, "[newsletter] show_date: must be true or false, not a string"),
+        ({"language": 7}, "[newsletter] language: must be a string, not an integer"),
         ({"from": "nobody"}, "[newsletter] from: must be an e-mail address such as 'News <news@example.org>', "
                              "not 'nobody', which has no @"),
         ({"to": "a@example.org, b@example.org"}, "[newsletter] to: must be an e-mail address such as 'News <news@example.org>'"),
@@ -307,6 +308,11 @@ from = "N <n@x.example>"
 to = "R <r@x.example>"
 logo_url = "https://x.example/logo.png"
 logo_width = 100
+logo_dark_url = "https://x.example/logo-dark.png"
+logo_alt = "X logo"
+language = "es"
+show_category = false
+show_date = true
 font_family = "Roboto, Arial"
 lead = { "2022-12" = "A title" }
 editorial = { "2022-11" = { text = "Hi" }, "2022-12" = { file = "e.md" } }

@@ -5,10 +5,12 @@ few lines of splitting, independent of the project's parser)."""
 from __future__ import annotations
 
 import re
+import tomllib
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from feeds.model import Author, FeedMeta, Item, Month
+from feeds.model import Author, FeedMeta, Image, Item, Month
 from newsletter.app.config.newsletter import newsletter_from_table
 from newsletter.issue.settings import NewsletterSettings
 
@@ -23,8 +25,12 @@ META = FeedMeta(
     id_authority="coop-news.example.org,2026",
 )
 
+EXAMPLE_CONFIG = ROOT / "examples" / "ilo-coop" / "feedletter.toml"
+ILO_SECTIONS = tomllib.loads(EXAMPLE_CONFIG.read_text(encoding="utf-8"))["newsletter"]["sections"]
+
 ILO_TABLE = {
     "title": "ILO COOP eNewsUpdate",
+    "sections": ILO_SECTIONS,
     "numbering": "continuous",
     "first_issue": "2020-01",
     "from": "ILO COOP <coop@example.org>",
@@ -98,4 +104,24 @@ def big_month(count: int = 40) -> Month:
         day = date(2023, 3, 28 - n % 28)
         items.append(make_item(n, f"{title} ({n})", day, category=categories[n % len(categories)], summary=summary,
                                url=f"https://www.ilo.org/coop/news/item-{n}" if n % 2 else None))
+    return month_of(items)
+
+
+IMAGE_BASE = "https://images.example.org/"
+
+
+def illustrated_month() -> Month:
+    """December 2022 as a source with pictures and links gives it: every item has an image
+    (some with their own alt text and size, some without), most a link, one HTML content."""
+    items = []
+    for n, item in enumerate(december_2022().items):
+        image = Image(f"{IMAGE_BASE}photo-{n}.png", alt=f"Photo: participants of story {n}" if n % 2 else None,
+                      width=800 if n % 3 else None, height=533 if n % 3 else None)
+        url = f"https://www.ilo.org/coop/news/{n}" if n % 4 != 3 else None
+        content = None
+        if item.title.startswith("ILO participates"):
+            content = ('<p>The online seminar on the role of cooperatives took place with the ILO, ITC and '
+                       '<a href="https://www.ica.coop/">the ICA</a>.</p><h2>What was said</h2>'
+                       '<ul><li>Supply chains need fair partners.</li><li>Cooperatives are such partners.</li></ul>')
+        items.append(replace(item, image=image, url=url, content_html=content))
     return month_of(items)

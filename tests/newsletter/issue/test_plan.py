@@ -10,7 +10,7 @@ import pytest
 from newsletter.app.config.newsletter import newsletter_from_table
 from newsletter.issue.plan import issue_number, plan_issue
 from newsletter.issue.settings import NewsletterSettings
-from tests.newsletter.issue.samples import december_2022, ilo_settings, make_item, month_of
+from tests.newsletter.issue.samples import ILO_SECTIONS, december_2022, ilo_settings, make_item, month_of
 
 
 def settings(**table) -> NewsletterSettings:
@@ -64,7 +64,7 @@ def test_sections_follow_the_configured_order_and_match_category_spellings() -> 
         make_item(9, "Untitled news", day, category=None),
         make_item(10, "ILO supports cooperatives in Timor-Leste", date(2021, 3, 28), category="News"),
     ])
-    issue = plan_issue(month, settings())
+    issue = plan_issue(month, settings(sections=ILO_SECTIONS))
     assert issue.lead.title == "ILO supports cooperatives in Timor-Leste"
     got = {section.title: [item.title.split(" ")[0] for item in section.items] for section in issue.sections}
     assert list(got) == ["News from the field", "Spotlight Interviews with Co-operators", "Spotlight on Cooperatives",
@@ -101,7 +101,7 @@ def test_no_catch_all_leaves_unmatched_items_out_with_a_warning() -> None:
 def test_month_stamped_headings_and_subtitle_of_template_b() -> None:
     s = settings(section_heading="{title} for {month}", date_line="{month}")
     issue = plan_issue(month_of([make_item(1, "A", date(2021, 4, 2)), make_item(2, "B", date(2021, 4, 1))]), s)
-    assert issue.sections[0].title == "News from the field for April 2021"
+    assert issue.sections[0].title == "News for April 2021"
     assert issue.date_line == "April 2021"
 
 
@@ -138,3 +138,34 @@ def test_hidden_items_are_not_in_the_issue() -> None:
     hidden = replace(make_item(2, "Hidden", date(2022, 12, 3)), hidden=True)
     issue = plan_issue(month_of([shown, hidden]), settings())
     assert [item.title for item in issue.items] == ["Shown"]
+
+
+def test_without_configured_sections_each_category_of_the_month_is_a_section() -> None:
+    day = date(2024, 5, 10)
+    month = month_of([
+        make_item(1, "Budget vote tonight", day, category="Council"),
+        make_item(2, "Library opens on Sundays", day, category="Culture"),
+        make_item(3, "Jazz in the park", day, category="Culture"),
+        make_item(4, "New bus line 12", day, category="Transport"),
+        make_item(5, "Road works on Main Street", day, category="transport"),  # one section, any spelling
+        make_item(6, "Bike lanes extended", day, category="Transport"),
+        make_item(7, "Mayor's statement on the floods", date(2024, 5, 20), category="Statement"),
+        make_item(8, "A word from the editor", day, category=None),
+        make_item(9, "Town hall opening hours", day, category="Council"),
+    ])
+    issue = plan_issue(month, settings(lead_categories=["Statement", "Council"]))
+    assert issue.lead.title == "Mayor's statement on the floods"
+    # lead categories first (their configured order), then by item count, ties by name, uncategorised last
+    assert [(s.title, len(s.items)) for s in issue.sections] == [
+        ("Council", 2), ("Transport", 3), ("Culture", 2), ("Other news", 1)]
+    assert not issue.warnings and len(issue.items) == 9
+    # the same month planned again gives the same sections (a stable order)
+    assert plan_issue(month, settings(lead_categories=["Statement", "Council"])) == issue
+
+
+def test_a_month_without_categories_is_one_news_section_in_the_issue_language() -> None:
+    day = date(2024, 5, 10)
+    month = month_of([make_item(n, f"Story {n}", day, category=None) for n in range(3)])
+    assert [s.title for s in plan_issue(month, settings()).sections] == ["News"]
+    assert [s.title for s in plan_issue(month, settings(language="fr")).sections] == ["Actualités"]
+    assert [s.title for s in plan_issue(month, settings(language="es")).sections] == ["Noticias"]

@@ -149,3 +149,28 @@ def test_a_build_that_fails_half_way_changes_no_output(site):
         build(load_settings(site), now=NOW)
     assert tree(settings.output) == before
     assert [p.name for p in settings.output.rglob(".*")] == []
+
+
+def test_the_open_month_is_in_progress_and_joins_the_digest_when_it_closes(site, tmp_path):
+    import feedparser
+
+    settings = load_settings(site)
+    today = tmp_path / "today.txt"  # NOW is 1 February 2023: February is the open month
+    today.write_text("  1. News\n    Opening day of the new cooperative hall\n    01 February 2023\n    It opened.\n", "utf-8")
+    ingest(settings, [*SAMPLES, today], now=NOW)
+    build(settings, now=NOW)
+    page = (settings.output / "issues" / "2023-02.html").read_text("utf-8")
+    assert "This issue is in progress" in page
+    index = (settings.output / "index.html").read_text("utf-8")
+    assert "No. 2, February 2023" in index and "in progress" in index
+    digest = feedparser.parse((settings.output / "feeds" / "digest.atom").read_bytes())
+    assert digest.entries[0].id.endswith("digest/2023-01")  # not February yet
+    assert all(not entry.id.endswith("2023-02") for entry in digest.entries)
+    assert "Opening day" in (settings.output / "feeds" / "items.atom").read_text("utf-8")  # the item feed has it
+
+    closed = NOW.replace(month=3)
+    build(settings, now=closed)
+    assert "in progress" not in (settings.output / "issues" / "2023-02.html").read_text("utf-8")
+    assert "in progress" not in (settings.output / "index.html").read_text("utf-8")
+    digest = feedparser.parse((settings.output / "feeds" / "digest.atom").read_bytes())
+    assert digest.entries[0].id.endswith("digest/2023-02")

@@ -287,3 +287,19 @@ def test_without_smtp_or_subscribers_a_send_says_so(tmp_path, smtp):
     config.write_text(config.read_text(encoding="utf-8").split("[smtp]")[0], encoding="utf-8")
     status, _, err = send(config)
     assert status == 2 and "no [smtp] table" in err
+
+
+def test_the_open_month_is_sent_only_with_open_month(tmp_path, smtp):
+    config = write_project(tmp_path, smtp.port, subscribers=["ann@example.org"])
+    today = tmp_path / "today.txt"  # the tests' clock is 1 February 2023: February is open
+    today.write_text("  1. News\n    Opening day of the new cooperative hall\n    01 February 2023\n    It opened.\n",
+                     "utf-8")
+    assert cli(config, "ingest", str(today)) == 0
+    status, _, err = send(config, "--month", "2023-02")
+    assert status == 2 and smtp.received == []
+    assert err.strip() == ("feedletter: 2023-02 is not over yet, so its issue is still in progress; "
+                           "pass --open-month to send it now")
+    assert run_cli("--config", str(config), "newsletter", "--open-month")[0] == 2  # it only goes with --send
+    status, _, err = send(config, "--month", "2023-02", "--open-month")
+    assert status == 0 and len(smtp.received) == 1
+    assert "Opening day of the new cooperative hall" in smtp.received[0].data.decode("ascii", "replace")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 from tests.conftest import ROOT, run_cli
@@ -13,7 +14,7 @@ SETTINGS = """
 
 [[newsletter.sections]]
 title = "News from the field"
-categories = ["News", "Article", "Nonexistent category"]
+categories = ["News", "Article", "Spotlight on Cooperative", "Nonexistent category"]
 catch_all = true
 
 [[newsletter.sections]]
@@ -25,6 +26,8 @@ categories = ["News"]
 def _site(tmp_path, extra: str = SETTINGS):
     shutil.copytree(ROOT / "examples" / "ilo-coop" / "pages", tmp_path / "pages")
     config = (ROOT / "examples" / "ilo-coop" / "feedletter.toml").read_text(encoding="utf-8")
+    if "[[newsletter.sections]]" in extra:  # these sections instead of the example's
+        config = re.sub(r"(?ms)^\[\[newsletter\.sections\]\].*?(?=^\[newsletter\.footer\])", "", config)
     config = config.replace("../../public", "public").replace("../../outbox", "outbox") + extra
     path = tmp_path / "feedletter.toml"
     path.write_text(config, encoding="utf-8")
@@ -44,7 +47,9 @@ def test_settings_that_name_nothing_are_told_once_by_build(tmp_path):
     assert status == 0 and out == ""
     told = warnings_of(err)
     assert "[newsletter.lead] 2022-11: no item is dated in 2022-11; it names nothing" in told
-    assert "[[newsletter.sections]] 'News from the field': no stored item has the category 'Nonexistent category'" in told
+    assert ("[[newsletter.sections]] 'News from the field': no stored item has the category 'Spotlight on Cooperative'; "
+            "did you mean 'Spotlight on Cooperatives'?") in told
+    assert not any("Nonexistent" in w for w in told)  # no item has it yet: not a mistake
     assert any(w.startswith("[[newsletter.sections]] 'Shadowed': no item can reach this section") for w in told)
     assert "newsletter.lead.2022-12: no item of 2022-12 is titled 'No such story'; using the default lead" in told
     assert len(told) == len(set(told))
@@ -66,7 +71,7 @@ def test_run_tells_build_warnings_too(tmp_path):
     assert "[newsletter.lead] 2022-11: no item is dated in 2022-11; it names nothing" in warnings_of(err)
 
 
-def test_default_sections_warn_of_nothing(tmp_path):
+def test_the_example_sections_warn_of_nothing(tmp_path):
     config = _site(tmp_path, "")
     status, _, err = run_cli("--config", config, "build")
     assert status == 0 and err == ""
