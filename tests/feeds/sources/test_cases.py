@@ -35,7 +35,7 @@ FOLDERS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 SPEC_KEYS = ("description", "base_url", "options")  # kept as written by --update-golden
 ITEM_KEYS = ("title", "date", "moment", "category", "summary", "url", "guid", "content_html", "image", "line")
-OPTION_KEYS = {"selectors", "charset", "name", "format"}
+OPTION_KEYS = {"selectors", "charset", "name", "format", "local"}
 
 
 def case_inputs(folder: str) -> list[Path]:
