@@ -99,10 +99,10 @@ def _toml(data: bytes, path: Path) -> dict[str, Any]:
 def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
     top = Table(data, CONFIG, file=str(path))
     base = path.parent
-    meta, timezone = read_site(top.table("site"))
+    newsletter = read_newsletter(top.table("newsletter"), base)
+    meta, timezone = read_site(top.table("site"), newsletter_logo=newsletter.logo_url)
     paths = read_paths(top.table("paths"), base)
     limits = read_feeds(top.table("feeds"))
-    newsletter = read_newsletter(top.table("newsletter"), base)
     sources = read_sources(top.tables("sources", named_by="name"), base)
     return Settings(
         config_path=path,

@@ -158,7 +158,7 @@ def config_error(toml: str) -> str:
     [
         ("surprise = 1\n" + BASE, "surprise: unknown key, expected one of site, paths, feeds, newsletter, sources, smtp"),
         (BASE + "bogus = 1\n", "[site] bogus: unknown key, expected one of title, subtitle, base_url, language, timezone, "
-                               "tag_authority, author"),
+                               "tag_authority, logo_url, icon_url, author"),
         (BASE + "[site.author]\nmail = 'x'\n", "[site.author] mail: unknown key, expected one of name, email"),
         (BASE + "[paths]\noutptu = 'public'\n", "[paths] outptu: unknown key, expected one of archive, output, outbox, templates"),
         (BASE + "[feeds]\nitemz = 5\n", "[feeds] itemz: unknown key, expected one of items, digest_months, lock_wait, fetch_concurrency"),
