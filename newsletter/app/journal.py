@@ -19,6 +19,9 @@ from feeds.dates import rfc3339
 from feeds.errors import ArchiveError, FeedletterError, LockTimeout
 from feeds.model import Problem
 
+from . import image_records
+from .image_records import PageAnswer
+
 # The journal's schema, one script per version. Archives made before the journal had
 # migrations of its own already hold some of these tables: `_version_before_schema`
 # tells which steps they have taken.
@@ -80,6 +83,26 @@ MIGRATIONS: tuple[str, ...] = (
     # arrives later never takes over another's feed URL
     """
     CREATE TABLE category_slugs (key TEXT PRIMARY KEY, slug TEXT NOT NULL UNIQUE);
+    """,
+    # 5: pictures: what each item page fetched for its og:image answered (a picture, none,
+    # or an error), so no page is fetched twice; and the picture files each local source
+    # read, so a changed picture is noticed even when its items file is not
+    """
+    CREATE TABLE page_images (
+        page TEXT PRIMARY KEY,
+        image_url TEXT,
+        image_alt TEXT,
+        image_width INTEGER,
+        image_height INTEGER,
+        error TEXT,
+        checked TEXT NOT NULL
+    );
+    CREATE TABLE source_pictures (
+        source TEXT NOT NULL,
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        PRIMARY KEY (source, path)
+    );
     """,
 )
 
@@ -270,6 +293,22 @@ class Journal:
         with self._database.transaction() as db:
             db.executemany("INSERT INTO category_slugs (key, slug) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
                            sorted(slugs.items()))
+
+    def page_answers(self, pages: Sequence[str]) -> dict[str, PageAnswer]:
+        """What the item pages among `pages` answered when they were fetched for a picture."""
+        return image_records.page_answers(self._db, pages)
+
+    def remember_page_answers(self, answers: dict[str, PageAnswer], *, now: datetime) -> None:
+        with self._database.transaction() as db:
+            image_records.remember_page_answers(db, answers, now=now)
+
+    def source_pictures(self) -> dict[str, dict[str, str]]:
+        """Source name -> {picture file read: sha256 of its bytes} as of its last reading."""
+        return image_records.source_pictures(self._db)
+
+    def remember_source_pictures(self, source: str, read: dict[str, str]) -> None:
+        with self._database.transaction() as db:
+            image_records.remember_source_pictures(db, source, read)
 
     def build_state(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT part, fingerprint FROM build_state"))

@@ -18,7 +18,8 @@ REQUIRED_SELECTORS = ("item", "title", "date")
 
 FILTER = Keys("sources.filter", ("include", "exclude"))
 SELECTORS = Keys("sources.selectors", SELECTOR_KEYS)
-SOURCES = Keys("sources", ("name", "kind", "location", "category", "timeout", "date_order"), (FILTER, SELECTORS))
+SOURCES = Keys("sources", ("name", "kind", "location", "category", "timeout", "date_order", "images"), (FILTER, SELECTORS))
+IMAGE_MODES = ("source", "page")  # the source's own pictures only, or also each item page's og:image
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,7 @@ class SourceConfig:
     selectors: tuple[tuple[str, str], ...] = ()  # html: item, title, date, summary, link, category
     timeout: float | None = None
     date_order: str | None = None  # DMY | MDY | YMD: how numeric dates read (else site.language's)
+    images: str = "source"  # "page": an item without a picture takes its own page's og:image
 
     @property
     def is_url(self) -> bool:
@@ -68,6 +70,7 @@ def _source(entry: Table, base: Path) -> SourceConfig:
         selectors=_selectors(entry, kind),
         timeout=entry.number("timeout", None, positive=True, unit="seconds"),
         date_order=entry.choice("date_order", ORDERS, "") or None,
+        images=entry.choice("images", IMAGE_MODES, "source"),
     )
 
 

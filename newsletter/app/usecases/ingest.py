@@ -11,7 +11,7 @@ from pathlib import Path
 from feeds.archive import IngestReport
 from feeds.errors import FeedletterError
 from feeds.model import ParseResult, Problem
-from feeds.urls import redacted
+from feeds.urls import is_web_url, redacted
 
 from ...errors import InputsFailed
 from ..config import Settings
@@ -27,6 +27,7 @@ from .inputs import (
     require_items,
     user_agent,
 )
+from .local_images import publish_local_images
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,7 @@ class InputRead:
     location: str
     result: ParseResult | None = None
     error: FeedletterError | None = None
+    images: dict[str, bytes] = field(default_factory=dict)  # a local items file's pictures, by published name
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,9 @@ def ingest(
     if strict and (problems or failures):
         return IngestOutcome(IngestReport(), problems, parsed, notes, failures=failures)
     with writing_archive(settings, dry_run=dry_run) as archive, paused_gc():
+        good = _with_page_images(settings, archive, good, now=now)
+        problems = tuple(problem for _, result in good for problem in result.problems)
+        archive.keep_images({name: data for read in reads for name, data in read.images.items()}, now=now)
         report = archive.ingest(
             [(name, result.items) for name, result in good],
             now=now, zone=settings.timezone, authority=settings.meta.id_authority,
@@ -88,9 +93,26 @@ def ingest(
     return IngestOutcome(report, problems, parsed, notes, titles, failures, len(good))
 
 
+def _with_page_images(settings: Settings, archive, good: list[tuple[str, ParseResult]], *,
+                      now: datetime) -> list[tuple[str, ParseResult]]:
+    """Inputs stored under a configured source's name get its `images = "page"`."""
+    from ..journal import Journal
+    from .page_images import add_page_images
+
+    configured = {source.name: source for source in settings.sources}
+    if not any(configured.get(name) and configured[name].images == "page" for name, _ in good):
+        return good
+    from ..config.sources import SourceConfig
+
+    batches = [(configured.get(name) or SourceConfig(name, "auto", ""), result) for name, result in good]
+    results = add_page_images(settings, Journal(archive), batches, agent=user_agent(settings), now=now)
+    return [(name, result) for (name, _), result in zip(good, results)]
+
+
 def read_inputs(settings: Settings | None, locations: Sequence[str | Path], *, source: str | None = None,
                 kind: str | None = None) -> list[InputRead]:
-    """Each location read and parsed on its own (no settings: `parse` outside a site)."""
+    """Each location read and parsed on its own (no settings: `parse` outside a site,
+    where a local items file's pictures stay the paths it gives)."""
     agent = user_agent(settings) if settings else "feedletter"
     order = date_order(settings) if settings else None
     reads = []
@@ -99,8 +121,12 @@ def read_inputs(settings: Settings | None, locations: Sequence[str | Path], *, s
             name, result = _read_location(location, source=source, kind=kind, agent=agent, order=order)
         except FeedletterError as error:
             reads.append(InputRead(source or redacted(location), redacted(location), error=error))
-        else:
+            continue
+        if settings is None or is_web_url(location):
             reads.append(InputRead(name, location, result))
+        else:
+            local = publish_local_images(result, Path(location), settings.meta)
+            reads.append(InputRead(name, location, local.result, images=local.files))
     return reads
 
 

@@ -73,13 +73,14 @@ def parse_fetched(fetched, *, kind: str, source: str, selectors=None, date_order
     data = fetched.data or b""
     detected = detect_kind(data, fetched.location)
     wanted = detected if kind in ("auto", "", None) else kind  # a kind given is never overridden
+    remote = is_web_url(fetched.location)
     result = parse_source(
         wanted,
         data,
         source=source,
-        base_url=fetched.location if is_web_url(fetched.location) else None,
+        base_url=fetched.location if remote else None,
         options={"selectors": selectors or None, "charset": fetched.charset, "name": fetched.location,
-                 "date_order": date_order},
+                 "date_order": date_order, "local": not remote},  # local: pictures may be paths beside the file
     )
     if wanted != detected and not result.items:
         served = f" (served as {fetched.content_type})" if fetched.content_type else ""

@@ -21,6 +21,8 @@ from ..journal import Journal, SourceOutcome, recorded
 from .access import changed_titles, writing_archive
 from .build import BuildReport, build_site
 from .inputs import date_order, parse_fetched, user_agent
+from .local_images import LocalImages, publish_local_images, unchanged_pictures
+from .page_images import add_page_images
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +58,10 @@ def _content_tag(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def _read_source(source, state, *, agent: str, order: str | None):
-    """Fetch and parse one configured source -> (outcome, result or None if unchanged)."""
+def _read_source(source, state, *, agent: str, order: str | None, pictures: dict[str, str], meta):
+    """Fetch and parse one configured source -> (outcome, its items with their local
+    pictures made public, or None if unchanged). `pictures`: the picture files it read
+    last time; a local source whose file and pictures are the same is unchanged."""
     from feeds.fetch import TIMEOUT, Validators, fetch
     from feeds.sources import apply_defaults
 
@@ -71,7 +75,7 @@ def _read_source(source, state, *, agent: str, order: str | None):
         outcome = SourceOutcome(source.name, kept, str(fetched.status), fetched.etag, fetched.last_modified)
     else:
         tag = _content_tag(fetched.data or b"")
-        if same_place and state.etag == tag:
+        if same_place and state.etag == tag and unchanged_pictures(pictures):
             return SourceOutcome(source.name, kept, "unchanged", tag), None
         outcome = SourceOutcome(source.name, kept, "file", tag)
     label = kept if source.is_url else Path(source.location).name
@@ -79,7 +83,9 @@ def _read_source(source, state, *, agent: str, order: str | None):
     result = apply_defaults(result, category=source.category, include=source.include, exclude=source.exclude)
     if not result.items and result.problems:
         raise SourceError(f"nothing could be read: {_without_skip(result.problems[0])}")
-    return outcome, result
+    if source.is_url:
+        return outcome, LocalImages(result)
+    return outcome, publish_local_images(result, Path(source.location), meta)
 
 
 _SKIPPED = re.compile(r"; (?:\w+ )*skipped$")  # "; skipped", "; item skipped", "; row skipped"
@@ -91,7 +97,7 @@ def _without_skip(problem: Problem) -> str:
     return f"{problem.source}:{problem.line}: {_SKIPPED.sub('', problem.message)}"
 
 
-def _read_all(settings: Settings, states, agent: str, progress: Callable[[str], None] | None) -> list:
+def _read_all(settings: Settings, states, pictures, agent: str, progress: Callable[[str], None] | None) -> list:
     """Every source read, `fetch_concurrency` at a time (they mostly wait on the network),
     each as (outcome, result or None) or its one-line error; in config order, so what is
     stored, and so every output, does not depend on which answered first."""
@@ -99,7 +105,8 @@ def _read_all(settings: Settings, states, agent: str, progress: Callable[[str], 
     def read(source: SourceConfig):
         try:
             return _read_source(source, states.get(source.name), agent=agent,
-                                order=date_order(settings, source.date_order))
+                                order=date_order(settings, source.date_order),
+                                pictures=pictures.get(source.name, {}), meta=settings.meta)
         except FeedletterError as error:
             return str(error)
         except Exception as error:  # a parser bug must not stop the other sources
@@ -137,28 +144,36 @@ def run(
     agent = user_agent(settings)
     reports: list[SourceReport] = []
     outcomes: list[SourceOutcome] = []
-    fresh: list[tuple[str, ParseResult]] = []
+    read_now: list[tuple[SourceConfig, LocalImages]] = []
     with writing_archive(settings, dry_run=dry_run) as archive:
         journal = Journal(archive)
         states = journal.source_states()
-        for source, read in zip(settings.sources, _read_all(settings, states, agent, progress)):
+        pictures = journal.source_pictures()
+        for source, read in zip(settings.sources, _read_all(settings, states, pictures, agent, progress)):
             if isinstance(read, str):
                 outcomes.append(SourceOutcome(source.name, redacted(source.location), "failed", error=read))
                 reports.append(SourceReport(source.name, "failed", error=read))
                 continue
-            outcome, result = read
+            outcome, local = read
             outcomes.append(outcome)
-            if result is None:
+            if local is None:
                 reports.append(SourceReport(source.name, outcome.status))
             else:
-                fresh.append((source.name, result))
+                read_now.append((source, local))
+        results = add_page_images(settings, journal, [(source, local.result) for source, local in read_now],
+                                  agent=agent, now=now)
+        fresh = [(source.name, result) for (source, _), result in zip(read_now, results)]
         report = IngestReport()
         if fresh:
+            archive.keep_images({name: data for _, local in read_now for name, data in local.files.items()}, now=now)
             report = archive.ingest(
                 [(name, result.items) for name, result in fresh],
                 now=now, zone=settings.timezone, authority=settings.meta.id_authority,
             )
         journal.record_sources(outcomes, now=now)  # after the items: see record_sources
+        for source, local in read_now:
+            if not source.is_url:
+                journal.remember_source_pictures(source.name, local.read)
         statuses = {outcome.name: outcome.status for outcome in outcomes}
         for name, result in fresh:
             new = journal.remember_problems(name, result.problems, now=now)

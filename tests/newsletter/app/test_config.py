@@ -164,7 +164,7 @@ def config_error(toml: str) -> str:
         (BASE + "[feeds]\nitemz = 5\n", "[feeds] itemz: unknown key, expected one of items, digest_months, lock_wait, fetch_concurrency"),
         (BASE + "[newsletter]\nsubjekt = 'x'\n", "[newsletter] subjekt: unknown key, expected one of title,"),
         (BASE + "[[sources]]\nname = 'coop'\nlocation = 'a.txt'\nkindd = 'listing'\n",
-         '[sources] 1 (name "coop") kindd: unknown key, expected one of name, kind, location, category, timeout, date_order, filter, '
+         '[sources] 1 (name "coop") kindd: unknown key, expected one of name, kind, location, category, timeout, date_order, images, filter, '
          "selectors"),
         (BASE + "[[sources]]\nname = 'a'\nlocation = 'a.txt'\n[sources.selectors]\nitme = 'li'\n",
          '[sources] 1 (name "a") selectors.itme: unknown key, expected one of item, title, date, summary, link, category'),
