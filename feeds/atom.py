@@ -53,7 +53,7 @@ class _MediaEntry:
     as `<media:thumbnail>`, which some readers look for instead. feedgen's own media
     extension has no description, so this is the register_extension route."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.image: Image | None = None
 
     def extend_atom(self, entry):

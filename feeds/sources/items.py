@@ -184,6 +184,7 @@ def _image(value: Any, *, line: int, source: str, local: bool, problems: list[Pr
     expected = _EXPECTED_IMAGE.format(" or a path relative to this file" if local else "")
 
     def drop(why: str) -> None:
+        """Tell why the picture is not kept; the caller returns None."""
         problems.append(Problem(source, line, f"image {why}; image dropped"))
 
     fields = value if isinstance(value, Mapping) else {"url": value}
@@ -192,7 +193,8 @@ def _image(value: Any, *, line: int, source: str, local: bool, problems: list[Pr
         problems.append(Problem(source, line, f"unknown image key {unknown[0]!r} ignored (known: {', '.join(IMAGE_FIELDS)})"))
     where = fields.get("url")
     if not isinstance(where, str) or not where.strip():
-        return drop(f"{'has no url' if isinstance(value, Mapping) else repr(value)}: expected {expected}")
+        drop(f"{'has no url' if isinstance(value, Mapping) else repr(value)}: expected {expected}")
+        return None
     where = where.strip()
     alt = fields.get("alt")
     if alt is not None and not isinstance(alt, str):
@@ -207,12 +209,15 @@ def _image(value: Any, *, line: int, source: str, local: bool, problems: list[Pr
     url = absolute_url(where)
     if url is None:
         if not (local and _relative_path(where)):
-            return drop(f"{where!r}: expected {expected}")
+            drop(f"{where!r}: expected {expected}")
+            return None
         url = where  # copied into the output by the application, which checks it stays in the folder
     elif url != where:
-        return drop(f"{where!r} holds characters a URL may not (spaces, quotes, ...): expected {expected}")
+        drop(f"{where!r} holds characters a URL may not (spaces, quotes, ...): expected {expected}")
+        return None
     if is_not_a_picture(url, sizes["width"], sizes["height"]):
-        return drop(f"{where!r} is a tracker or an icon, not a story's picture")
+        drop(f"{where!r} is a tracker or an icon, not a story's picture")
+        return None
     text = normalise_space(alt) if alt else ""
     return Image(url, text or None, sizes["width"], sizes["height"])
 

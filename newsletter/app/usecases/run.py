@@ -11,7 +11,7 @@ from pathlib import Path
 
 from feeds.archive import IngestReport
 from feeds.errors import FeedletterError, SourceError
-from feeds.model import ParseResult, Problem
+from feeds.model import Problem
 from feeds.urls import redacted
 
 from ...errors import ConfigError, SourcesFailed
