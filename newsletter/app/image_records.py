@@ -1,12 +1,13 @@
 """The journal's records of pictures (journal migration 5): each item page's answer to
-the og:image question, and the picture files each local source read last time."""
+the og:image question, and the picture files each local source read last time. Each
+function takes the journal's open connection (sqlite3 stays the journal's import)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from feeds.archive.db import select_in
 from feeds.dates import rfc3339
@@ -21,14 +22,14 @@ class PageAnswer:
     error: str | None = None
 
 
-def page_answers(db: sqlite3.Connection, pages: Sequence[str]) -> dict[str, PageAnswer]:
+def page_answers(db: Any, pages: Sequence[str]) -> dict[str, PageAnswer]:
     rows = select_in(db, "SELECT page, image_url, image_alt, image_width, image_height, error FROM page_images"
                          " WHERE page IN ({})", sorted(set(pages)))
     return {page: PageAnswer(Image(url, alt, width, height) if url else None, error)
             for page, url, alt, width, height, error in rows}
 
 
-def remember_page_answers(db: sqlite3.Connection, answers: Mapping[str, PageAnswer], *, now: datetime) -> None:
+def remember_page_answers(db: Any, answers: Mapping[str, PageAnswer], *, now: datetime) -> None:
     db.executemany(
         "INSERT OR REPLACE INTO page_images (page, image_url, image_alt, image_width, image_height, error, checked)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -38,14 +39,14 @@ def remember_page_answers(db: sqlite3.Connection, answers: Mapping[str, PageAnsw
     )
 
 
-def source_pictures(db: sqlite3.Connection) -> dict[str, dict[str, str]]:
+def source_pictures(db: Any) -> dict[str, dict[str, str]]:
     found: dict[str, dict[str, str]] = {}
     for source, path, digest in db.execute("SELECT source, path, sha256 FROM source_pictures ORDER BY source, path"):
         found.setdefault(source, {})[path] = digest
     return found
 
 
-def remember_source_pictures(db: sqlite3.Connection, source: str, read: Mapping[str, str]) -> None:
+def remember_source_pictures(db: Any, source: str, read: Mapping[str, str]) -> None:
     """The files `source` read this time replace those it read before."""
     db.execute("DELETE FROM source_pictures WHERE source = ?", (source,))
     db.executemany("INSERT INTO source_pictures (source, path, sha256) VALUES (?, ?, ?)",
