@@ -182,6 +182,9 @@ def test_an_unknown_key_is_named_with_its_table_and_what_is_expected(toml: str, 
         ('[site]\ntitle = "x"\n', "[site] base_url: missing, expected the absolute http(s) URL where the output is published"),
         ('[site]\nbase_url = "ftp://x.example/"\n', "[site] base_url: must be an absolute http(s) URL, not 'ftp://x.example/'"),
         (BASE + "timezone = 'Europe'\n", "[site] timezone: unknown timezone 'Europe', expected a name such as 'Europe/Zurich'"),
+        (BASE + "logo_url = 'logo.png'\n", "[site] logo_url: must be an absolute http(s) URL, not 'logo.png'"),
+        (BASE + "[[sources]]\nname = 's'\nlocation = 'a'\nimages = 'all'\n",
+         '[sources] 1 (name "s") images: must be one of source, page, not \'all\''),
         (BASE + "[paths]\noutput = 3\n", "[paths] output: must be a string, not an integer"),
         (BASE + "[feeds]\nitems = 'many'\n", "[feeds] items: must be an integer of at least 1, not a string"),
         (BASE + "[feeds]\ndigest_months = 0\n", "[feeds] digest_months: must be an integer of at least 1, not 0"),
@@ -267,6 +270,8 @@ base_url = "https://x.example/"
 language = "fr"
 timezone = "Europe/Zurich"
 tag_authority = "x.example,2020"
+logo_url = "https://x.example/logo.png"
+icon_url = "https://x.example/icon.png"
 author = { name = "A", email = "a@x.example" }
 
 [paths]
@@ -337,6 +342,7 @@ location = "https://x.example/news"
 category = "News"
 timeout = 5
 date_order = "DMY"
+images = "page"
 filter = { include = "a", exclude = "b" }
 selectors = { item = "li", title = "h2", date = "time", summary = "p", link = "a", category = ".c" }
 
