@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .model import Image
-from .sanitise import normalise_space
+from .sanitise import normalise_space, strip
 from .urls import absolute_url, is_web_url
 
 MAX_SIDE = 30_000  # pixels: a width or height above it is not believed
@@ -60,13 +60,13 @@ def is_not_a_picture(url: str, width: int | None, height: int | None) -> bool:
 
 def picture(url: Any, base: str | None = None, *, alt: Any = None, width: Any = None, height: Any = None) -> Image | None:
     """An Image of `url` made absolute against `base`, or None: not http(s), or a tracker or icon."""
-    found = absolute_url(url, base)
+    found = absolute_url(strip(url) if isinstance(url, str) else url, base)
     if found is None:
         return None
     wide, high = side(width), side(height)
     if is_not_a_picture(found, wide, high):
         return None
-    text = normalise_space(alt) if isinstance(alt, str) else ""
+    text = normalise_space(strip(alt)) if isinstance(alt, str) else ""  # no XML-forbidden character
     return Image(found, text or None, wide, high)
 
 

@@ -70,3 +70,14 @@ def test_a_published_name_holds_the_bytes_hash():
     assert first.startswith("bakery-oven-") and first.endswith(".png")
     assert local_image_name("images/Bakery Oven.png", png(4, 5), "png") != first
     assert local_image_name("images/日本.png", b"x", "png").startswith("image-")
+
+
+def test_characters_xml_forbids_never_reach_a_picture():
+    from feeds.sources import parse_source
+
+    data = b'[{"title": "a", "date": "2023-01-01", "image": {"url": "https://x.example/a.jpg", "alt": "A\\u0001 cat"}}]'
+    result = parse_source("items", data, source="x.json")
+    assert result.items[0].image == Image("https://x.example/a.jpg", "A cat")
+    assert [str(problem) for problem in result.problems] == [
+        "x.json:1: 1 character that XML 1.0 forbids (U+0001) removed from item 'a'"]
+    assert picture("https://x.example/b.jpg", alt="B\x02").alt == "B"
