@@ -32,6 +32,7 @@ lint: install
 bench: install
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/sources.py
+	$(BIN)/python benchmarks/page_images.py
 
 clean:
 	rm -rf public outbox $(EXAMPLE)/feedletter.db* $(EXAMPLE)/feedletter.db.lock
