@@ -121,6 +121,8 @@ def _result_json(result) -> dict:
                 "date": item.date.isoformat() if item.date else None,
                 "category": item.category,
                 "summary": item.summary,
+                "image": {"url": item.image.url, "alt": item.image.alt, "width": item.image.width,
+                          "height": item.image.height} if item.image else None,
             }
             for item in result.items
         ],

@@ -54,7 +54,7 @@ def test_parse_json_shape(tmp_path):
     assert result["source"] == str(SAMPLES[4])
     assert len(result["items"]) == 10 and result["problems"] == []
     first = result["items"][0]
-    assert set(first) == {"title", "date", "category", "summary"}
+    assert set(first) == {"title", "date", "category", "summary", "image"} and first["image"] is None
     assert first["category"] is None and first["date"] == "2020-10-27"
 
 

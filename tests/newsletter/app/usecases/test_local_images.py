@@ -155,3 +155,15 @@ def test_ingest_copies_a_local_files_pictures_too(tmp_path, capsys):
     assert cli(config, "ingest", str(tmp_path / "data" / "items.toml")) == 0
     assert cli(config, "build") == 0
     assert [name.startswith("bakery-") for name in published(tmp_path / "public")] == [True]
+
+
+def test_parse_shows_each_picture_and_touches_nothing(tmp_path, capsys):
+    import json as json_module
+
+    config = site(tmp_path)
+    assert cli(config, "parse", "--json", str(tmp_path / "data" / "items.toml")) == 0
+    (result,) = json_module.loads(capsys.readouterr().out)
+    first = result["items"][0]["image"]
+    assert first["url"].startswith(f"{BASE}images/bakery-") and (first["width"], first["height"]) == (40, 30)
+    assert first["alt"] == "Bakers at the oven"
+    assert not (tmp_path / "public").exists() and not (tmp_path / "feedletter.db").exists()
