@@ -88,21 +88,10 @@ MIGRATIONS: tuple[str, ...] = (
     # or an error), so no page is fetched twice; and the picture files each local source
     # read, so a changed picture is noticed even when its items file is not
     """
-    CREATE TABLE page_images (
-        page TEXT PRIMARY KEY,
-        image_url TEXT,
-        image_alt TEXT,
-        image_width INTEGER,
-        image_height INTEGER,
-        error TEXT,
-        checked TEXT NOT NULL
-    );
-    CREATE TABLE source_pictures (
-        source TEXT NOT NULL,
-        path TEXT NOT NULL,
-        sha256 TEXT NOT NULL,
-        PRIMARY KEY (source, path)
-    );
+    CREATE TABLE page_images (page TEXT PRIMARY KEY, image_url TEXT, image_alt TEXT, image_width INTEGER,
+                              image_height INTEGER, error TEXT, checked TEXT NOT NULL);
+    CREATE TABLE source_pictures (source TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL,
+                                  PRIMARY KEY (source, path));
     """,
 )
 
