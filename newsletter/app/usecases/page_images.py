@@ -3,17 +3,23 @@ own page names for link previews (og:image, else twitter:image). Each page is fe
 once, ever: its answer (a picture, none, or why it could not be read) is kept in the
 journal and applied every time the source is read again, so the item's content, and
 with it its feeds, stay the same from run to run. Pages are fetched as sources are: the
-same fetch edge, time and size limits, `fetch_concurrency` at a time."""
+same fetch edge, time and size limits, `fetch_concurrency` at a time. A source on a
+public address cannot send us to a private one: its items' pages are fetched only
+from public addresses (a hostile feed must not make feedletter probe its own network)."""
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
+from urllib.parse import urlsplit
 
-from feeds.errors import FeedletterError
+from feeds.errors import FeedletterError, SourceError
 from feeds.model import ParseResult, Problem
+from feeds.urls import redacted
 
 from ..config import Settings
 from ..config.sources import SourceConfig
@@ -62,7 +68,9 @@ def _fetch_pages(pages: dict[str, SourceConfig], *, agent: str, concurrency: int
 
     def read(page: str) -> PageAnswer:
         try:
-            fetched = fetch(page, user_agent=agent, timeout=pages[page].timeout or TIMEOUT)
+            source = pages[page]
+            resolve = socket.getaddrinfo if _private_source(source) else _public_only(page)
+            fetched = fetch(page, user_agent=agent, timeout=source.timeout or TIMEOUT, resolve=resolve)
             return PageAnswer(page_picture(fetched.data or b"", fetched.location, charset=fetched.charset))
         except FeedletterError as error:
             return PageAnswer(error=str(error))
@@ -73,3 +81,54 @@ def _fetch_pages(pages: dict[str, SourceConfig], *, agent: str, concurrency: int
         return {}
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         return dict(zip(pages, pool.map(read, pages)))
+
+
+def _private_source(source: SourceConfig) -> bool:
+    """A local file, or a URL on a private address (an intranet): its pages may be private too."""
+    if not source.is_url:
+        return True
+    host = urlsplit(source.location).hostname or ""
+    try:
+        return any(not _public(address) for address in _addresses(host))
+    except (OSError, UnicodeError, ValueError):
+        return False
+
+
+def _addresses(host: str) -> list[str]:
+    try:
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        return [str(entry[4][0]) for entry in socket.getaddrinfo(host, None, 0, socket.SOCK_STREAM)]
+
+
+def _public(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global
+
+
+def _public_only(page: str):
+    """A resolver for the fetch edge that refuses a page on a private address (an
+    address written in the URL is checked here, as the edge looks up names only)."""
+    shown = redacted(page)
+    host = urlsplit(page).hostname or ""
+
+    def refuse(address: str) -> SourceError:
+        return SourceError(f"{shown}: on a private address ({address}); not fetched for a source on a public one")
+
+    try:
+        literal = str(ipaddress.ip_address(host))
+    except ValueError:
+        literal = None
+    if literal is not None and not _public(literal):
+        raise refuse(literal)
+
+    def resolve(name, port, *args):
+        found = socket.getaddrinfo(name, port, *args)
+        private = next((str(entry[4][0]) for entry in found if not _public(str(entry[4][0]))), None)
+        if private is not None:
+            raise refuse(private)
+        return found
+
+    return resolve

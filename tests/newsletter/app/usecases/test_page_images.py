@@ -138,3 +138,17 @@ def test_pages_are_fetched_fetch_concurrency_at_a_time(tmp_path, capsys):
         assert cli(write_config(tmp_path, server.base, concurrency=3), "run") == 0
     assert most == 3
     assert all(found is not None for found in pictures(tmp_path).values())
+
+
+def test_a_source_on_a_public_address_cannot_send_us_to_a_private_one(server):
+    from newsletter.app.config.sources import SourceConfig
+    from newsletter.app.usecases.page_images import _fetch_pages
+
+    public = SourceConfig("partner", "feed", "https://feeds.example.org/feed.xml", images="page")
+    local = SourceConfig("mine", "feed", "/srv/feeds/feed.xml", images="page")
+    answers = _fetch_pages({f"{server.base}/p/og": public, f"{server.base}/p/twitter": local},
+                           agent="feedletter", concurrency=2)
+    refused = answers[f"{server.base}/p/og"]
+    assert refused.image is None and "on a private address (127.0.0.1)" in (refused.error or "")
+    assert server.hits("/p/og") == []
+    assert answers[f"{server.base}/p/twitter"].image is not None  # a local source's pages may be on the intranet
