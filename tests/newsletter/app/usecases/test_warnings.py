@@ -24,6 +24,8 @@ categories = ["News"]
 
 def _site(tmp_path, extra: str = SETTINGS):
     shutil.copytree(ROOT / "examples" / "ilo-coop" / "pages", tmp_path / "pages")
+    shutil.copytree(ROOT / "examples" / "ilo-coop" / "images", tmp_path / "images")  # the stories' pictures
+    shutil.copy(ROOT / "examples" / "ilo-coop" / "stories.toml", tmp_path / "stories.toml")
     config = (ROOT / "examples" / "ilo-coop" / "feedletter.toml").read_text(encoding="utf-8")
     config = config.replace("../../public", "public").replace("../../outbox", "outbox") + extra
     path = tmp_path / "feedletter.toml"
