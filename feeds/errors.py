@@ -21,6 +21,18 @@ class SourceError(FeedletterError):
     """A source could not be read (missing file, HTTP failure)."""
 
 
+class SourceGone(SourceError):
+    """The server says the source is gone for good (HTTP 410)."""
+
+
+class SourceBusy(SourceError):
+    """The server asks to be left alone for a while (429 or 503 with Retry-After)."""
+
+    def __init__(self, message: str, retry_after: float):
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds from now
+
+
 class OutputError(FeedletterError):
     """An output could not be written, or a path would leave the output directory."""
 

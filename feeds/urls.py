@@ -140,3 +140,17 @@ _USER_INFO = re.compile(r"^(\s*(?:[A-Za-z][A-Za-z0-9+.-]*:)?//)[^/?#]*@")
 def redacted(url: str) -> str:
     """`url` fit to show or to keep: without the `user:password@` it may carry."""
     return _USER_INFO.sub(r"\1", url)
+
+
+def with_credentials_of(url: str, original: str) -> str:
+    """`url` (kept redacted) with the `user:password@` of `original` when both name the
+    same host and port: a source that moved within its site keeps its login, and no
+    other host is ever sent it."""
+    login = _USER_INFO.match(original)
+    if login is None or _USER_INFO.match(url):
+        return url
+    before, after = urlsplit(original), urlsplit(url)
+    if (before.hostname, before.port) != (after.hostname, after.port):
+        return url
+    user_info = login.group(0)[len(login.group(1)):]
+    return url.replace("//", "//" + user_info, 1)

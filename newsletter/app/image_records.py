@@ -1,4 +1,4 @@
-"""The journal's records of pictures (journal migration 5): each item page's answer to
+"""The journal's records of pictures (journal migration 6): each item page's answer to
 the og:image question, and the picture files each local source read last time. Each
 function takes the journal's open connection (sqlite3 stays the journal's import)."""
 

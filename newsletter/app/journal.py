@@ -84,7 +84,15 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE category_slugs (key TEXT PRIMARY KEY, slug TEXT NOT NULL UNIQUE);
     """,
-    # 5: pictures: what each item page fetched for its og:image answered (a picture, none,
+    # 5: what a source's server asked for: where it moved for good (fetched from there
+    # while the config's location stays), gone (410: not fetched until the location in
+    # the config changes), or not before a time (Retry-After)
+    """
+    ALTER TABLE sources ADD COLUMN moved_to TEXT;
+    ALTER TABLE sources ADD COLUMN gone_since TEXT;
+    ALTER TABLE sources ADD COLUMN retry_after TEXT;
+    """,
+    # 6: pictures: what each item page fetched for its og:image answered (a picture, none,
     # or an error), so no page is fetched twice; and the picture files each local source
     # read, so a changed picture is noticed even when its items file is not
     """
@@ -108,13 +116,18 @@ class SourceState:
     last_failure: str | None = None
     last_error: str | None = None
     last_status: str | None = None
+    moved_to: str | None = None
+    gone_since: str | None = None
+    retry_after: str | None = None
 
-    COLUMNS = "name, location, etag, last_modified, last_success, last_failure, last_error, last_status"
+    COLUMNS = ("name, location, etag, last_modified, last_success, last_failure, last_error, last_status,"
+               " moved_to, gone_since, retry_after")
 
 
 @dataclass(frozen=True, slots=True)
 class SourceOutcome:
-    """What one source did in a run: error is None on success ('200', '304')."""
+    """What one source did in a run: error is None on success ('200', '304') and when it
+    was not fetched as its server asked (SKIPPED)."""
 
     name: str
     location: str
@@ -122,6 +135,11 @@ class SourceOutcome:
     etag: str | None = None
     last_modified: str | None = None
     error: str | None = None
+    moved_to: str | None = None
+    gone_since: str | None = None
+    retry_after: str | None = None
+
+    SKIPPED = ("gone", "deferred")
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,19 +214,18 @@ class Journal:
                     "INSERT OR IGNORE INTO sources (name, location) VALUES (?, ?)",
                     (outcome.name, outcome.location),
                 )
-                if outcome.error is None:
-                    db.execute(
-                        "UPDATE sources SET location = ?, etag = ?, last_modified = ?,"
-                        " last_success = ?, last_status = ? WHERE name = ?",
-                        (outcome.location, outcome.etag, outcome.last_modified, stamp,
-                         outcome.status, outcome.name),
-                    )
-                else:
-                    db.execute(
-                        "UPDATE sources SET location = ?, last_failure = ?, last_error = ?,"
-                        " last_status = ? WHERE name = ?",
-                        (outcome.location, stamp, outcome.error, outcome.status, outcome.name),
-                    )
+                db.execute(
+                    "UPDATE sources SET location = ?, last_status = ?, moved_to = ?, gone_since = ?,"
+                    " retry_after = ? WHERE name = ?",
+                    (outcome.location, outcome.status, outcome.moved_to, outcome.gone_since,
+                     outcome.retry_after, outcome.name),
+                )
+                if outcome.error is not None:
+                    db.execute("UPDATE sources SET last_failure = ?, last_error = ? WHERE name = ?",
+                               (stamp, outcome.error, outcome.name))
+                elif outcome.status not in outcome.SKIPPED:
+                    db.execute("UPDATE sources SET etag = ?, last_modified = ?, last_success = ? WHERE name = ?",
+                               (outcome.etag, outcome.last_modified, stamp, outcome.name))
 
     def remember_problems(self, source: str, problems: Sequence[Problem], *, now: datetime) -> list[Problem]:
         """The problems of `source` not reported before. The remembered set becomes

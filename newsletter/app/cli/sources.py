@@ -168,6 +168,10 @@ def ingest(obj: Context, files: tuple[str, ...], strict: bool, source: str | Non
 PROGRESS_FROM = 5  # sources; with fewer a run ends before a bar is worth drawing
 
 
+SKIPPED_WORDS = {"gone": "its server said it is gone (HTTP 410) until its location changes",
+                 "deferred": "its server asked to be left alone for a while (Retry-After)"}
+
+
 @cli.command()
 @verbose_option
 @click.option("--dry-run", is_flag=True, help="Read the sources and say what would change; keep and write nothing.")
@@ -192,9 +196,13 @@ def run(obj: Context, dry_run: bool) -> None:
         if source.error is not None:
             click.echo(f"feedletter: source {source.name}: {source.error}", err=True)
             continue
+        if source.notice:
+            click.echo(f"feedletter: source {source.name}: {source.notice}", err=True)
         for problem in source.problems if obj.verbose else source.new_problems:
             click.echo(f"feedletter: warning: source {source.name}: {problem}", err=True)
-        if source.status in ("304", "unchanged"):
+        if source.status in SKIPPED_WORDS:
+            obj.say(f"source {source.name}: not read: {SKIPPED_WORDS[source.status]}")
+        elif source.status in ("304", "unchanged"):
             obj.say(f"source {source.name}: not modified ({source.status})")
         else:
             obj.say(f"source {source.name}: {source.items} items ({source.status}), "

@@ -6,18 +6,19 @@ import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from feeds.archive import IngestReport
-from feeds.errors import FeedletterError, SourceError
+from feeds.dates import rfc3339
+from feeds.errors import FeedletterError, SourceBusy, SourceError, SourceGone
 from feeds.model import Problem
-from feeds.urls import redacted
+from feeds.urls import redacted, with_credentials_of
 
 from ...errors import ConfigError, SourcesFailed
 from ..config import Settings
 from ..config.sources import SourceConfig
-from ..journal import Journal, SourceOutcome, recorded
+from ..journal import Journal, SourceOutcome, SourceState, recorded
 from .access import changed_titles, writing_archive
 from .build import BuildReport, build_site
 from .inputs import date_order, parse_fetched, user_agent
@@ -28,11 +29,12 @@ from .page_images import add_page_images
 @dataclass(frozen=True, slots=True)
 class SourceReport:
     name: str
-    status: str  # '200' fetched, '304' not modified, 'unchanged' same file bytes, 'file', 'failed'
+    status: str  # '200' fetched, '304' not modified, 'unchanged' same file bytes, 'file', 'failed', 'gone', 'deferred'
     items: int = 0
     problems: tuple[Problem, ...] = ()  # every problem of this run
     new_problems: tuple[Problem, ...] = ()  # those not reported by an earlier run
     error: str | None = None
+    notice: str | None = None  # told once: the source moved for good
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,21 +60,41 @@ def _content_tag(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def _read_source(source, state, *, agent: str, order: str | None, pictures: dict[str, str], meta):
+MAX_WAIT = timedelta(days=7)  # the longest a Retry-After keeps a source from being read
+
+
+def _read_source(source, state, *, agent: str, order: str | None, now: datetime, pictures: dict[str, str], meta):
     """Fetch and parse one configured source -> (outcome, its items with their local
-    pictures made public, or None if unchanged). `pictures`: the picture files it read
-    last time; a local source whose file and pictures are the same is unchanged."""
+    pictures made public, or None if unchanged, or not fetched as its server asked).
+    `pictures`: the picture files it read last time; a local source whose file and
+    pictures are the same is unchanged."""
     from feeds.fetch import TIMEOUT, Validators, fetch
     from feeds.sources import apply_defaults
 
     kept = redacted(source.location)  # what the journal keeps and messages show: no credentials
-    same_place = state is not None and state.location == kept
+    same_place = state is not None and state.location == kept  # a changed location starts afresh
+    if same_place and source.is_url:
+        waiting = _asked_to_wait(source.name, state, now)
+        if waiting is not None:
+            return waiting, None
+    moved_to = state.moved_to if same_place and source.is_url else None
+    where = with_credentials_of(moved_to, source.location) if moved_to else source.location
     validators = Validators(state.etag, state.last_modified) if same_place and source.is_url else None
-    fetched = fetch(source.location, validators, user_agent=agent, timeout=source.timeout or TIMEOUT)
+    try:
+        fetched = fetch(where, validators, user_agent=agent, timeout=source.timeout or TIMEOUT)
+    except SourceGone as gone:
+        return SourceOutcome(source.name, kept, "gone", moved_to=moved_to, gone_since=rfc3339(now),
+                             error=f"{gone}; not fetched again until its location in the config changes"), None
+    except SourceBusy as busy:
+        until = now + min(timedelta(seconds=busy.retry_after), MAX_WAIT)
+        return SourceOutcome(source.name, kept, "deferred", moved_to=moved_to, retry_after=rfc3339(until)), None
+    if fetched.moved_to:
+        moved_to = redacted(fetched.moved_to)
     if fetched.not_modified:
-        return SourceOutcome(source.name, kept, "304", fetched.etag, fetched.last_modified), None
+        return SourceOutcome(source.name, kept, "304", fetched.etag, fetched.last_modified, moved_to=moved_to), None
     if source.is_url:
-        outcome = SourceOutcome(source.name, kept, str(fetched.status), fetched.etag, fetched.last_modified)
+        outcome = SourceOutcome(source.name, kept, str(fetched.status), fetched.etag, fetched.last_modified,
+                                moved_to=moved_to)
     else:
         tag = _content_tag(fetched.data or b"")
         if same_place and state.etag == tag and unchanged_pictures(pictures):
@@ -88,6 +110,25 @@ def _read_source(source, state, *, agent: str, order: str | None, pictures: dict
     return outcome, publish_local_images(result, Path(source.location), meta)
 
 
+def _asked_to_wait(name: str, state: SourceState, now: datetime) -> SourceOutcome | None:
+    """The outcome of a source its server asked us to leave alone: gone (until its
+    location changes), or not before a time that has not come yet."""
+    kept = dict(moved_to=state.moved_to, gone_since=state.gone_since, retry_after=state.retry_after)
+    if state.gone_since:
+        return SourceOutcome(name, state.location, "gone", **kept)
+    if state.retry_after and datetime.fromisoformat(state.retry_after) > now:
+        return SourceOutcome(name, state.location, "deferred", **kept)
+    return None
+
+
+def moved_notice(outcome: SourceOutcome, state: SourceState | None) -> str | None:
+    """Said once, the run a source is first found to have moved for good."""
+    if outcome.moved_to is None or (state is not None and state.moved_to == outcome.moved_to):
+        return None
+    return (f"moved permanently to {outcome.moved_to}; read from there from now on "
+            f'(set location = "{outcome.moved_to}" in the config)')
+
+
 _SKIPPED = re.compile(r"; (?:\w+ )*skipped$")  # "; skipped", "; item skipped", "; row skipped"
 
 
@@ -97,7 +138,8 @@ def _without_skip(problem: Problem) -> str:
     return f"{problem.source}:{problem.line}: {_SKIPPED.sub('', problem.message)}"
 
 
-def _read_all(settings: Settings, states, pictures, agent: str, progress: Callable[[str], None] | None) -> list:
+def _read_all(settings: Settings, states, pictures, agent: str, now: datetime,
+              progress: Callable[[str], None] | None) -> list:
     """Every source read, `fetch_concurrency` at a time (they mostly wait on the network),
     each as (outcome, result or None) or its one-line error; in config order, so what is
     stored, and so every output, does not depend on which answered first."""
@@ -105,7 +147,7 @@ def _read_all(settings: Settings, states, pictures, agent: str, progress: Callab
     def read(source: SourceConfig):
         try:
             return _read_source(source, states.get(source.name), agent=agent,
-                                order=date_order(settings, source.date_order),
+                                order=date_order(settings, source.date_order), now=now,
                                 pictures=pictures.get(source.name, {}), meta=settings.meta)
         except FeedletterError as error:
             return str(error)
@@ -145,19 +187,24 @@ def run(
     reports: list[SourceReport] = []
     outcomes: list[SourceOutcome] = []
     read_now: list[tuple[SourceConfig, LocalImages]] = []
+    notices: dict[str, str | None] = {}
     with writing_archive(settings, dry_run=dry_run) as archive:
         journal = Journal(archive)
         states = journal.source_states()
         pictures = journal.source_pictures()
-        for source, read in zip(settings.sources, _read_all(settings, states, pictures, agent, progress)):
+        for source, read in zip(settings.sources, _read_all(settings, states, pictures, agent, now, progress)):
             if isinstance(read, str):
                 outcomes.append(SourceOutcome(source.name, redacted(source.location), "failed", error=read))
                 reports.append(SourceReport(source.name, "failed", error=read))
                 continue
             outcome, local = read
             outcomes.append(outcome)
-            if local is None:
-                reports.append(SourceReport(source.name, outcome.status))
+            notice = moved_notice(outcome, states.get(source.name))
+            notices[source.name] = notice
+            if outcome.error is not None:
+                reports.append(SourceReport(source.name, outcome.status, error=outcome.error))
+            elif local is None:
+                reports.append(SourceReport(source.name, outcome.status, notice=notice))
             else:
                 read_now.append((source, local))
         results = add_page_images(settings, journal, [(source, local.result) for source, local in read_now],
@@ -177,7 +224,8 @@ def run(
         statuses = {outcome.name: outcome.status for outcome in outcomes}
         for name, result in fresh:
             new = journal.remember_problems(name, result.problems, now=now)
-            reports.append(SourceReport(name, statuses[name], len(result.items), result.problems, tuple(new)))
+            reports.append(SourceReport(name, statuses[name], len(result.items), result.problems, tuple(new),
+                                        notice=notices[name]))
         # the lock is ours already: the build takes no second one
         built = build_site(settings, archive, today=now.astimezone(settings.timezone).date(), dry_run=dry_run)
         titles = changed_titles(archive, report) if dry_run else {}

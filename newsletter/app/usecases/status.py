@@ -73,7 +73,13 @@ def describe_source(name: str, state: SourceState | None) -> str:
         return f"{name}: never read"
     status = state.last_status
     words = _SOURCE_STATES.get(status or "", f"read (HTTP {status})" if status else "not read yet")
+    if status == "gone":
+        words = f"gone (HTTP 410 since {state.gone_since}): not read until its location in the config changes"
+    elif status == "deferred":
+        words = f"deferred: its server asked not to be read before {state.retry_after}"
     line = f"{name}: {words}; last success {state.last_success or 'never'}"
+    if state.moved_to:
+        line += f"; moved permanently to {state.moved_to}"
     if state.last_failure:
         line += f"; failed {state.last_failure}: {state.last_error}"
     return line
