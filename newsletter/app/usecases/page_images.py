@@ -9,17 +9,14 @@ from public addresses (a hostile feed must not make feedletter probe its own net
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
-from urllib.parse import urlsplit
 
-from feeds.errors import FeedletterError, SourceError
+from feeds.errors import FeedletterError
 from feeds.model import ParseResult, Problem
-from feeds.urls import redacted
 
 from ..config import Settings
 from ..config.sources import SourceConfig
@@ -69,8 +66,8 @@ def _fetch_pages(pages: dict[str, SourceConfig], *, agent: str, concurrency: int
     def read(page: str) -> PageAnswer:
         try:
             source = pages[page]
-            resolve = socket.getaddrinfo if _private_source(source) else _public_only(page)
-            fetched = fetch(page, user_agent=agent, timeout=source.timeout or TIMEOUT, resolve=resolve)
+            fetched = fetch(page, user_agent=agent, timeout=source.timeout or TIMEOUT,
+                            public_only=not _private_source(source))
             return PageAnswer(page_picture(fetched.data or b"", fetched.location, charset=fetched.charset))
         except FeedletterError as error:
             return PageAnswer(error=str(error))
@@ -85,50 +82,11 @@ def _fetch_pages(pages: dict[str, SourceConfig], *, agent: str, concurrency: int
 
 def _private_source(source: SourceConfig) -> bool:
     """A local file, or a URL on a private address (an intranet): its pages may be private too."""
+    from feeds.fetch.addresses import target_of
+
     if not source.is_url:
         return True
-    host = urlsplit(source.location).hostname or ""
     try:
-        return any(not _public(address) for address in _addresses(host))
-    except (OSError, UnicodeError, ValueError):
+        return target_of(source.location, socket.getaddrinfo).private_address is not None
+    except FeedletterError:  # an unknown host: its pages are held to the public rule
         return False
-
-
-def _addresses(host: str) -> list[str]:
-    try:
-        return [str(ipaddress.ip_address(host))]
-    except ValueError:
-        return [str(entry[4][0]) for entry in socket.getaddrinfo(host, None, 0, socket.SOCK_STREAM)]
-
-
-def _public(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_global
-
-
-def _public_only(page: str):
-    """A resolver for the fetch edge that refuses a page on a private address (an
-    address written in the URL is checked here, as the edge looks up names only)."""
-    shown = redacted(page)
-    host = urlsplit(page).hostname or ""
-
-    def refuse(address: str) -> SourceError:
-        return SourceError(f"{shown}: on a private address ({address}); not fetched for a source on a public one")
-
-    try:
-        literal = str(ipaddress.ip_address(host))
-    except ValueError:
-        literal = None
-    if literal is not None and not _public(literal):
-        raise refuse(literal)
-
-    def resolve(name, port, *args):
-        found = socket.getaddrinfo(name, port, *args)
-        private = next((str(entry[4][0]) for entry in found if not _public(str(entry[4][0]))), None)
-        if private is not None:
-            raise refuse(private)
-        return found
-
-    return resolve
