@@ -19,8 +19,7 @@ from feeds.dates import rfc3339
 from feeds.errors import ArchiveError, FeedletterError, LockTimeout
 from feeds.model import Problem
 
-from . import image_records
-from .image_records import PageAnswer
+from .image_records import PictureRecords
 
 # The journal's schema, one script per version. Archives made before the journal had
 # migrations of its own already hold some of these tables: `_version_before_schema`
@@ -300,21 +299,10 @@ class Journal:
             db.executemany("INSERT INTO category_slugs (key, slug) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
                            sorted(slugs.items()))
 
-    def page_answers(self, pages: Sequence[str]) -> dict[str, PageAnswer]:
-        """What the item pages among `pages` answered when they were fetched for a picture."""
-        return image_records.page_answers(self._db, pages)
-
-    def remember_page_answers(self, answers: dict[str, PageAnswer], *, now: datetime) -> None:
-        with self._database.transaction() as db:
-            image_records.remember_page_answers(db, answers, now=now)
-
-    def source_pictures(self) -> dict[str, dict[str, str]]:
-        """Source name -> {picture file read: sha256 of its bytes} as of its last reading."""
-        return image_records.source_pictures(self._db)
-
-    def remember_source_pictures(self, source: str, read: dict[str, str]) -> None:
-        with self._database.transaction() as db:
-            image_records.remember_source_pictures(db, source, read)
+    @property
+    def pictures(self) -> PictureRecords:
+        """The records of pictures: item pages' answers, local sources' picture files."""
+        return PictureRecords(self._database)
 
     def build_state(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT part, fingerprint FROM build_state"))

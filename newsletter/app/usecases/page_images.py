@@ -36,11 +36,11 @@ def add_page_images(settings: Settings, journal: Journal, batches: Sequence[tupl
                     wanted.setdefault(item.url, source)
     if not wanted:
         return [result for _, result in batches]
-    known = journal.page_answers(list(wanted))
+    known = journal.pictures.page_answers(list(wanted))
     fetched = _fetch_pages({page: source for page, source in wanted.items() if page not in known},
                            agent=agent, concurrency=settings.fetch_concurrency)
     if fetched:
-        journal.remember_page_answers(fetched, now=now)
+        journal.pictures.remember_page_answers(fetched, now=now)
     answers = {**known, **fetched}
     return [_applied(result, answers, fetched) if source.images == "page" else result for source, result in batches]
 

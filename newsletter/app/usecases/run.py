@@ -191,7 +191,7 @@ def run(
     with writing_archive(settings, dry_run=dry_run) as archive:
         journal = Journal(archive)
         states = journal.source_states()
-        pictures = journal.source_pictures()
+        pictures = journal.pictures.source_pictures()
         for source, read in zip(settings.sources, _read_all(settings, states, pictures, agent, now, progress)):
             if isinstance(read, str):
                 outcomes.append(SourceOutcome(source.name, redacted(source.location), "failed", error=read))
@@ -220,7 +220,7 @@ def run(
         journal.record_sources(outcomes, now=now)  # after the items: see record_sources
         for source, local in read_now:
             if not source.is_url:
-                journal.remember_source_pictures(source.name, local.read)
+                journal.pictures.remember_source_pictures(source.name, local.read)
         statuses = {outcome.name: outcome.status for outcome in outcomes}
         for name, result in fresh:
             new = journal.remember_problems(name, result.problems, now=now)
