@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python benchmarks/delivery.py
 	$(BIN)/python benchmarks/detect.py
 	$(BIN)/python benchmarks/newsletter_size.py
+	$(BIN)/python benchmarks/page_images.py
 
 clean:
 	rm -rf public outbox $(EXAMPLE)/feedletter.db* $(EXAMPLE)/feedletter.db.lock

@@ -12,7 +12,7 @@ from datetime import datetime
 from html import escape
 
 from .dates import long_date, month_and_year
-from .model import FeedMeta, Item, Month
+from .model import FeedMeta, Image, Item, Month
 
 EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
 
@@ -26,6 +26,7 @@ class Entry:
     content_html: str  # escaped exactly once here; serialisers escape it again as XML/JSON text
     link: str | None = None  # absolute URL of the entry's own page, if any
     category: str | None = None
+    image: Image | None = None  # its picture (Media RSS in Atom and RSS, `image` in JSON Feed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,7 @@ def item_entry(item: Item, link_for: Callable[[Item], str | None]) -> Entry:
         content_html=content,
         link=item.url or link_for(item),
         category=item.category,
+        image=item.image,
     )
 
 
@@ -131,6 +133,7 @@ def digest_feed(
             updated=month.updated,
             content_html=month_html(month),
             link=link_for(month),
+            image=next((item.image for item in month.items if item.image), None),  # its newest story's
         )
         for month in months
     )

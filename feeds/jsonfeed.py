@@ -33,6 +33,8 @@ def _item(entry: Entry) -> dict:
     item["date_modified"] = rfc3339(entry.updated)
     if entry.category:
         item["tags"] = [entry.category]
+    if entry.image:
+        item["image"] = entry.image.url
     return item
 
 
@@ -45,6 +47,10 @@ def json_feed(doc: FeedDoc, meta: FeedMeta) -> dict:
     }
     if doc.subtitle:
         feed["description"] = doc.subtitle
+    if meta.icon_url or meta.logo_url:  # JSON Feed's icon is the large one (512 px), its favicon the small
+        feed["icon"] = meta.logo_url or meta.icon_url
+    if meta.icon_url:
+        feed["favicon"] = meta.icon_url
     feed["language"] = meta.language
     if meta.hub:
         feed["hubs"] = [{"type": "WebSub", "url": meta.hub}]

@@ -20,7 +20,10 @@ class Problem:
 
 @dataclass(frozen=True, slots=True)
 class Image:
-    """A picture of an item: an absolute http(s) URL, with what the source tells of it."""
+    """A picture of an item: an absolute http(s) URL, with what the source tells of it.
+
+    Read from a local items file, `url` may instead be a path relative to that file until
+    the application copies the picture into the output (see feeds.images.is_local_path)."""
 
     url: str
     alt: str | None = None
@@ -118,3 +121,5 @@ class FeedMeta:
     id_authority: str  # tag URI authority, e.g. "example.org,2024"
     subtitle: str | None = None
     hub: str | None = None  # a WebSub hub that every feed names (rel="hub")
+    logo_url: str | None = None  # the site's logo (Atom logo, RSS image), absolute
+    icon_url: str | None = None  # a small square icon (Atom icon), absolute; else the logo

@@ -14,7 +14,7 @@ import re
 from dataclasses import fields, replace
 from typing import Any
 
-from .model import ParsedItem, ParseResult, Problem
+from .model import Image, ParsedItem, ParseResult, Problem
 
 _ONE_LINE = ("title", "category")
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -57,6 +57,10 @@ def clean_item(item: ParsedItem) -> tuple[ParsedItem, list[str]]:
             found += FORBIDDEN.findall(value)
             value = FORBIDDEN.sub("", value)
             changes[field.name] = normalise_space(value) if field.name in _ONE_LINE else value
+        elif isinstance(value, Image) and FORBIDDEN.search(value.url + (value.alt or "")):
+            found += FORBIDDEN.findall(value.url + (value.alt or ""))
+            changes[field.name] = replace(value, url=strip(value.url),
+                                          alt=normalise_space(strip(value.alt or "")) or None)
     return (replace(item, **changes) if changes else item), found
 
 

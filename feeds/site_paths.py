@@ -24,6 +24,13 @@ def item_page_url(meta: FeedMeta, item: Item) -> str:
     return f"{meta.base_url}{issue_path(f'{item.date:%Y-%m}')}#{item_anchor(item)}"
 
 
+IMAGES_FOLDER = "images"  # local sources' pictures, published under their stable names
+
+
+def image_path(name: str) -> str:
+    return f"{IMAGES_FOLDER}/{name}"
+
+
 def archive_path(month_key: str) -> str:
     return f"feeds/archive/items-{month_key}.atom"
 

@@ -1,6 +1,6 @@
 """The whole site and e-mail package that `make demo` writes, byte for byte.
 
-The bundled ILO COOP sample site is run (its five pages read, then built) and its
+The bundled ILO COOP sample site is run (its five pages and its stories with pictures read, then built) and its
 December 2022 issue packaged by the real commands at a fixed clock; every file they write is compared
 with tests/golden/site/. `pytest --update-golden` rewrites the golden tree after a
 change that is meant to alter the output (read the diff first)."""
@@ -23,6 +23,8 @@ def demo_tree(tmp_path_factory) -> dict[str, bytes]:
     """public/ and outbox/ as the demo's commands write them, keyed 'public/…', 'outbox/…'."""
     site = tmp_path_factory.mktemp("demo")
     shutil.copytree(EXAMPLE / "pages", site / "pages")
+    shutil.copytree(EXAMPLE / "images", site / "images")
+    shutil.copy(EXAMPLE / "stories.toml", site / "stories.toml")
     config = (EXAMPLE / "feedletter.toml").read_text(encoding="utf-8")
     config = config.replace('output = "../../public"', 'output = "public"').replace(
         'outbox = "../../outbox"', 'outbox = "outbox"')

@@ -75,6 +75,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE items ADD COLUMN image_width INTEGER;
     ALTER TABLE items ADD COLUMN image_height INTEGER;
     """,
+    # 9: the pictures of local sources, kept like their items: published from here, so
+    # a build never depends on the source's folder still holding them
+    """
+    CREATE TABLE images (name TEXT PRIMARY KEY, data BLOB NOT NULL, first_seen TEXT NOT NULL);
+    """,
 )
 
 

@@ -3,7 +3,7 @@ or recategorised by hand. Writing new items is `ingest`'s; exporting `transfer`'
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from ..dates import rfc3339, whole_minute_offset
 from ..identity import category_key
 from ..model import Item, ParsedItem
-from . import ingest, transfer
+from . import images, ingest, transfer
 from .db import BUSY_WAIT, Database
 from .ingest import IMAGE_COLUMNS, IngestReport, image_from_columns
 
@@ -50,6 +50,17 @@ class Archive:
     ) -> IngestReport:
         """Store items from (source, items) batches in one transaction (see `ingest`)."""
         return ingest.ingest(self.database, batches, now=now, zone=zone, authority=authority)
+
+    def keep_images(self, pictures: Mapping[str, bytes], *, now: datetime) -> list[str]:
+        """Store local sources' pictures by their published name (see feeds.archive.images)."""
+        return images.keep(self.database, pictures, now=now)
+
+    def shown_images(self, prefix: str) -> list[str]:
+        """Names of stored pictures a visible item links to under the URL `prefix`."""
+        return images.shown(self.database, prefix)
+
+    def image_data(self, names: Iterable[str]) -> dict[str, bytes]:
+        return images.data(self.database, names)
 
     def export_rows(self) -> list[dict]:
         return transfer.export_rows(self.database)

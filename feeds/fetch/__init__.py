@@ -40,11 +40,14 @@ def fetch(
     max_redirects: int = MAX_REDIRECTS,
     resolve: Resolver = socket.getaddrinfo,
     connect: Connector = socket.create_connection,
+    public_only: bool = False,
 ) -> Fetched:
     """Read a file or URL. Raises SourceError with a one-line reason on failure.
 
     `resolve` finds a host's addresses; they are checked and then they alone are
-    connected to through `connect` (no second lookup a DNS answer could change)."""
+    connected to through `connect` (no second lookup a DNS answer could change).
+    `public_only`: no private address at all, not even the first (a URL that came from
+    a source on a public address, such as an item's page)."""
     text = str(location)
     if not is_web_url(text):
         return read_file(Path(text), max_bytes)
@@ -56,6 +59,9 @@ def fetch(
     source = target_of(url, resolve)
     target = source
     for _ in range(max_redirects + 1):
+        if target.private_address and public_only:
+            raise SourceError(f"{target.shown}: on a private address ({target.private_address}); refused, "
+                              "as it comes from a source on a public one")
         if target.private_address and not source.private_address:
             raise SourceError(f"{source.shown}: redirected to {target.shown}, a private address "
                               f"({target.private_address}); refused, as the source is on a public one")

@@ -107,7 +107,8 @@ def parse_source(
     options: selectors (html), charset (from HTTP), name (file name hint),
     format ('toml' | 'json' | 'csv' for items), date_order ('DMY' | 'MDY' | 'YMD': how
     numeric dates read in listings and pages), undated ('first-seen': html items without a
-    date are kept, dated when first seen). Characters that XML 1.0 forbids are
+    date are kept, dated when first seen), local (items: read from disk, so an image
+    may be a path relative to the file). Characters that XML 1.0 forbids are
     removed from every field and reported (feeds.sanitise), whatever the kind.
     """
     return clean_result(_parse(kind, data, source=source, base_url=base_url, options=options or {}))
@@ -133,7 +134,8 @@ def _parse(kind: str, data: bytes, *, source: str, base_url: str | None, options
     if kind == "items":
         from . import items
 
-        return items.parse(data, source=source, name=options.get("name") or source, format=options.get("format"))
+        return items.parse(data, source=source, name=options.get("name") or source, format=options.get("format"),
+                           local=bool(options.get("local")))
     raise ValueError(f"unknown source kind {kind!r}; expected one of {', '.join(KINDS)} or auto")
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..dates import parse_instant, plausible
 from ..identity import first_of_each
+from ..images import feed_entry_picture, json_item_picture
 from ..markup import clean_markup
 from ..model import ParsedItem, ParseResult, Problem
 from ..sanitise import normalise_space
@@ -141,10 +142,11 @@ def parse_xml_feed(data: bytes, *, source: str, base_url: str | None = None) -> 
             Problem(source, _error_line(reason),
                     f"the feed is not well-formed ({reason}); {len(entries)} entries recovered, check them")
         )
-    lines = _entry_lines(data, len(entries))
+    facts = _entry_facts(data, len(entries))
+    lines, alts = facts if facts else (None, [None] * len(entries))
     site = absolute_url(parsed.get("feed", {}).get("link"), base_url) or base_url
-    return _result(source, entries, lines, problems,
-                   lambda entry, line: _read_entry(entry, line=line, source=source, base=site))
+    return _result(source, list(zip(entries, alts)), lines, problems,
+                   lambda pair, line: _read_entry(pair[0], line=line, source=source, base=site, alt=pair[1]))
 
 
 def _result(source: str, entries: list, lines: list[int] | None, problems: list[Problem],
@@ -169,8 +171,16 @@ def _error_line(error: Any) -> int:
         return 1
 
 
-def _entry_lines(data: bytes, count: int) -> list[int] | None:
-    """Source lines of the <item>/<entry> elements, when they can be found reliably."""
+MRSS = "{http://search.yahoo.com/mrss/}"
+# where an entry's Media RSS alt text stands, best first: the picture's own words, then the group's, then the entry's
+_ALT_PATHS = tuple(f"{parent}{MRSS}{child}" for parent in (f"{MRSS}content/", f"{MRSS}group/", "")
+                   for child in ("description", "title"))
+
+
+def _entry_facts(data: bytes, count: int) -> tuple[list[int], list[str | None]] | None:
+    """Source lines of the <item>/<entry> elements and their Media RSS alt text
+    (media:description, else media:title), which feedparser does not keep apart, when
+    they can be found reliably."""
     try:
         from lxml import etree
 
@@ -181,12 +191,22 @@ def _entry_lines(data: bytes, count: int) -> list[int] | None:
         return None
     if root is None:
         return None
-    lines = [
-        element.sourceline or 1
+    elements = [
+        element
         for element in root.iter()
         if isinstance(element.tag, str) and etree.QName(element).localname in ("item", "entry")
     ]
-    return lines if len(lines) == count else None
+    if len(elements) != count:
+        return None
+    return [element.sourceline or 1 for element in elements], [_media_alt(element) for element in elements]
+
+
+def _media_alt(element: Any) -> str | None:
+    for path in _ALT_PATHS:
+        text = normalise_space(sanitise_to_text(element.findtext(path) or ""))
+        if text:
+            return text
+    return None
 
 
 def _entry_time(entry: Any) -> tuple[date | None, datetime | None]:
@@ -217,7 +237,8 @@ def _nested_too_deep(markups: list[Any], *, source: str, line: int) -> Problem |
     return None
 
 
-def _read_entry(entry: Any, *, line: int, source: str, base: str | None) -> tuple[ParsedItem | None, Problem | None]:
+def _read_entry(entry: Any, *, line: int, source: str, base: str | None,
+                alt: str | None = None) -> tuple[ParsedItem | None, Problem | None]:
     markups = [entry.get("title"), entry.get("summary"), *(part.get("value") for part in entry.get("content") or [])]
     too_deep = _nested_too_deep(markups, source=source, line=line)
     if too_deep is not None:
@@ -241,9 +262,10 @@ def _read_entry(entry: Any, *, line: int, source: str, base: str | None) -> tupl
                           "it is dated when first seen")
     tags = entry.get("tags") or []
     category = next((normalise_space(t.get("term") or t.get("label") or "") for t in tags if (t.get("term") or t.get("label"))), None)
+    markup = _entry_markup(entry, link or base)
     return ParsedItem(title, when, category or None, summary or None, link, line=line,
-                      guid=str(guid).strip() or None if guid else None, moment=moment,
-                      content_html=_entry_markup(entry, link or base)), problem
+                      guid=str(guid).strip() or None if guid else None, moment=moment, content_html=markup,
+                      image=feed_entry_picture(entry, link or base, alt=alt, markup=markup)), problem
 
 
 def _entry_markup(entry: Any, base: str | None) -> str | None:
@@ -333,4 +355,5 @@ def _read_json_item(entry: dict, *, line: int, source: str, base: str | None) ->
     tags = [normalise_space(t) for t in entry.get("tags") or [] if isinstance(t, str) and t.strip()]
     markup = clean_markup(_text(entry.get("content_html")), link or base)
     return ParsedItem(title, when, tags[0] if tags else None, summary or None, link, line=line,
-                      guid=guid or link, moment=moment, content_html=markup), None
+                      guid=guid or link, moment=moment, content_html=markup,
+                      image=json_item_picture(entry, link or base, markup=markup)), None

@@ -1,8 +1,10 @@
 """Hand-curated items files: TOML (``[[items]]`` tables), JSON (an array, or an object
 with an ``items`` array) or CSV (a header row naming the columns).
 
-Every item has ``title`` and ``date``, optionally ``category``, ``summary`` and ``url``.
-A bad row is a problem with its file:line; the good rows around it are kept. Pure.
+Every item has ``title`` and ``date``, optionally ``category``, ``summary``, ``url`` and
+``image`` (a URL, or a table/object with ``url``, ``alt``, ``width`` and ``height``; in a
+local file, a path relative to it is a picture to copy into the output). A bad row is a
+problem with its file:line; the good rows around it are kept. Pure.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from typing import Any
 
 from ..dates import date_value
 from ..identity import normalise_title
-from ..model import ParsedItem, ParseResult, Problem
+from ..images import is_not_a_picture, side
+from ..model import Image, ParsedItem, ParseResult, Problem
 from ..sanitise import FORBIDDEN, describe, normalise_space, strip
 from ..urls import absolute_url
 from .decoding import decode_text
 
-FIELDS = ("title", "date", "category", "summary", "url")
+FIELDS = ("title", "date", "category", "summary", "url", "image")
+IMAGE_FIELDS = ("url", "alt", "width", "height")
 FORMATS = ("toml", "json", "csv")
 _TOML_HEADER = re.compile(r"\s*\[\[\s*items\s*\]\]\s*(#.*)?")
 _TOML_ERROR_LINE = re.compile(r"at line (\d+)")
@@ -88,7 +92,8 @@ def _csv_header(text: str) -> list[str] | None:
     return None
 
 
-def parse(data: bytes, *, source: str, name: str = "", format: str | None = None) -> ParseResult:
+def parse(data: bytes, *, source: str, name: str = "", format: str | None = None, local: bool = False) -> ParseResult:
+    """`local`: the file was read from disk, so an image may be a path relative to it."""
     text, problem = decode_text(data, source=source)
     if text is None:
         return ParseResult(source, problems=(problem,) if problem else ())
@@ -108,7 +113,7 @@ def parse(data: bytes, *, source: str, name: str = "", format: str | None = None
     items: list[ParsedItem] = []
     seen: set[tuple[date | None, str]] = set()
     for line, row in rows:
-        item, row_problems = read_row(row, line=line, source=source)
+        item, row_problems = read_row(row, line=line, source=source, local=local)
         problems.extend(row_problems)
         if item is not None:
             key = (item.date, normalise_title(item.title))
@@ -122,7 +127,7 @@ def parse(data: bytes, *, source: str, name: str = "", format: str | None = None
     return ParseResult(source, tuple(items), tuple(problems))
 
 
-def read_row(row: Any, *, line: int, source: str) -> tuple[ParsedItem | None, list[Problem]]:
+def read_row(row: Any, *, line: int, source: str, local: bool = False) -> tuple[ParsedItem | None, list[Problem]]:
     """One row -> an item, or None and the reason; unknown keys are reported, not fatal."""
     problems: list[Problem] = []
     if not isinstance(row, Mapping):
@@ -164,7 +169,65 @@ def read_row(row: Any, *, line: int, source: str) -> tuple[ParsedItem | None, li
     if summary is not None:
         summary = "\n\n".join(normalise_space(p) for p in re.split(r"\n\s*\n", summary) if p.strip())
     category = normalise_space(texts["category"]) if texts["category"] else None
-    return ParsedItem(normalise_space(title), when, category, summary or None, url, line=line), problems
+    image = _image(row.get("image"), line=line, source=source, local=local, problems=problems)
+    return ParsedItem(normalise_space(title), when, category, summary or None, url, line=line, image=image), problems
+
+
+_EXPECTED_IMAGE = "an absolute http(s) URL{}, or a table with url, alt, width and height"
+
+
+def _image(value: Any, *, line: int, source: str, local: bool, problems: list[Problem]) -> Image | None:
+    """An item's `image`: a URL (in a local file also a relative path), or a table/object
+    {url, alt, width, height}. Anything else is a problem, and the item is kept without it."""
+    if value is None or value == "":
+        return None
+    expected = _EXPECTED_IMAGE.format(" or a path relative to this file" if local else "")
+
+    def drop(why: str) -> None:
+        """Tell why the picture is not kept; the caller returns None."""
+        problems.append(Problem(source, line, f"image {why}; image dropped"))
+
+    fields = value if isinstance(value, Mapping) else {"url": value}
+    unknown = sorted(set(fields) - set(IMAGE_FIELDS))
+    if unknown:
+        problems.append(Problem(source, line, f"unknown image key {unknown[0]!r} ignored (known: {', '.join(IMAGE_FIELDS)})"))
+    where = fields.get("url")
+    if not isinstance(where, str) or not where.strip():
+        drop(f"{'has no url' if isinstance(value, Mapping) else repr(value)}: expected {expected}")
+        return None
+    where = where.strip()
+    alt = fields.get("alt")
+    if alt is not None and not isinstance(alt, str):
+        problems.append(Problem(source, line, f"image alt {alt!r} must be text; alt dropped"))
+        alt = None
+    sizes = {}
+    for key in ("width", "height"):
+        raw = fields.get(key)
+        sizes[key] = side(raw) if isinstance(raw, (int, str)) else None
+        if raw is not None and sizes[key] is None:
+            problems.append(Problem(source, line, f"image {key} {raw!r} is not a number of pixels; {key} dropped"))
+    url = absolute_url(where)
+    if url is None:
+        if not (local and _relative_path(where)):
+            drop(f"{where!r}: expected {expected}")
+            return None
+        url = where  # copied into the output by the application, which checks it stays in the folder
+    elif url != where:
+        drop(f"{where!r} holds characters a URL may not (spaces, quotes, ...): expected {expected}")
+        return None
+    if is_not_a_picture(url, sizes["width"], sizes["height"]):
+        drop(f"{where!r} is a tracker or an icon, not a story's picture")
+        return None
+    text = normalise_space(alt) if alt else ""
+    return Image(url, text or None, sizes["width"], sizes["height"])
+
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _relative_path(text: str) -> bool:
+    """A path relative to the file: no scheme (a one-letter one is a Windows drive), not absolute."""
+    return not _SCHEME.match(text) and not text.startswith(("/", "\\")) and "\0" not in text
 
 
 # -- formats ------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from .report import Finding, Report, date822, date3339, html_problems, iri_probl
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FH = "{http://purl.org/syndication/history/1.0}"
+MEDIA = "{http://search.yahoo.com/mrss/}"
+MEDIA_MEDIUMS = ("image", "audio", "video", "document", "executable")
 SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "atom.rng"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 ARCHIVE_RELS = ("current", "prev-archive", "next-archive")
@@ -49,6 +51,7 @@ def check_atom(path: str, data: bytes, *, now: datetime) -> list[Finding]:
     links = root.findall(f"{ATOM}link")
     rels = Counter(link.get("rel", "alternate") for link in links)
     _atom_links(links, "feed", report)
+    _media_elements(root, report)
     if not rels["self"]:
         report.error("MissingSelf: no link rel=\"self\" naming the feed's own URL")
     if root.find(f"{FH}archive") is not None:
@@ -151,6 +154,8 @@ def check_rss(path: str, data: bytes, *, now: datetime) -> list[Finding]:
             report.error(f"atom:link self has type {link.get('type')}, expected application/rss+xml")
         if channel.findtext("link") and link.get("href") == channel.findtext("link").strip():
             report.error("channel link is the feed itself: it must be the site (self is the feed)")
+    _rss_image(channel, report)
+    _media_elements(root, report)
     if not channel.findtext("language"):
         report.warn("channel has no <language>")
     for name in ("pubDate", "lastBuildDate"):
@@ -180,6 +185,37 @@ def check_rss(path: str, data: bytes, *, now: datetime) -> list[Finding]:
         if count > 1:
             report.error(f"DuplicateValue: guid {guid} appears {count} times")
     return report.findings
+
+
+def _rss_image(channel, report: Report) -> None:
+    """The channel <image>: url, title and link, the last two the channel's own."""
+    image = channel.find("image")
+    if image is None:
+        return
+    for name in ("url", "title", "link"):
+        if not (image.findtext(name) or "").strip():
+            report.error(f"MissingElement: missing image element: {name}")
+    if not is_absolute(image.findtext("url")):
+        report.error(f"image url is not an absolute URL: {image.findtext('url')!r}")
+    if image.findtext("title") and image.findtext("title") != channel.findtext("title"):
+        report.warn("ImageTitleDoesntMatch: the image title is not the channel title")
+    if image.findtext("link") and image.findtext("link") != channel.findtext("link"):
+        report.warn("ImageLinkDoesntMatch: the image link is not the channel link")
+
+
+def _media_elements(root, report: Report) -> None:
+    """Media RSS media:content and media:thumbnail: an absolute url, a known medium,
+    sizes in whole pixels."""
+    for element in root.iter(f"{MEDIA}content", f"{MEDIA}thumbnail"):
+        what = f"media:{element.tag.rsplit('}', 1)[-1]}"
+        if not is_absolute(element.get("url")):
+            report.error(f"{what} url is missing or not an absolute URL: {element.get('url')!r}")
+        if element.get("medium") not in (None, *MEDIA_MEDIUMS):
+            report.error(f"{what} medium {element.get('medium')!r} is not one of {', '.join(MEDIA_MEDIUMS)}")
+        for size in ("width", "height"):
+            value = element.get(size)
+            if value is not None and not (value.isascii() and value.isdigit()):
+                report.error(f"{what} {size} {value!r} is not a whole number of pixels")
 
 
 # -- JSON Feed 1.1 ----------------------------------------------------------------

@@ -19,6 +19,8 @@ from feeds.dates import rfc3339
 from feeds.errors import ArchiveError, FeedletterError, LockTimeout
 from feeds.model import Problem
 
+from .image_records import PictureRecords
+
 # The journal's schema, one script per version. Archives made before the journal had
 # migrations of its own already hold some of these tables: `_version_before_schema`
 # tells which steps they have taken.
@@ -117,6 +119,15 @@ MIGRATIONS: tuple[str, ...] = (
         selectors TEXT NOT NULL,
         detected TEXT NOT NULL
     );
+    """,
+    # 8: pictures: what each item page fetched for its og:image answered (a picture, none,
+    # or an error), so no page is fetched twice; and the picture files each local source
+    # read, so a changed picture is noticed even when its items file is not
+    """
+    CREATE TABLE page_images (page TEXT PRIMARY KEY, image_url TEXT, image_alt TEXT, image_width INTEGER,
+                              image_height INTEGER, error TEXT, checked TEXT NOT NULL);
+    CREATE TABLE source_pictures (source TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL,
+                                  PRIMARY KEY (source, path));
     """,
 )
 
@@ -316,6 +327,11 @@ class Journal:
         with self._database.transaction() as db:
             db.executemany("INSERT INTO category_slugs (key, slug) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
                            sorted(slugs.items()))
+
+    @property
+    def pictures(self) -> PictureRecords:
+        """The records of pictures: item pages' answers, local sources' picture files."""
+        return PictureRecords(self._database)
 
     def build_state(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT part, fingerprint FROM build_state"))

@@ -275,7 +275,7 @@ def _exported(row, where: str) -> dict:
 def _checked(row: dict, *, line: int, source: str) -> tuple[dict | None, list[Problem]]:
     """The row as ingest would store it, and what the checks changed (problems), or None
     when they refuse it. A row they leave alone is kept exactly as exported."""
-    item, problems = read_row({name: row[name] for name in ITEM_FIELDS}, line=line, source=source)
+    item, problems = read_row({name: row.get(name) for name in ITEM_FIELDS}, line=line, source=source)
     refusal = _unfit_export_text(row)
     if refusal is not None:
         return None, [*problems, Problem(source, line, f"{refusal}; row skipped")]

@@ -3,14 +3,14 @@ and the e-mail package of one issue for the outbox. Writing them is the caller's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email.utils import formataddr
 from urllib.parse import urlsplit
 
 import jinja2
 
-from feeds.model import FeedMeta, Month
+from feeds.model import FeedMeta, Image, Month
 from feeds.site_paths import issue_path
 
 from .context import index_context, index_entry, issue_context
@@ -26,7 +26,39 @@ def issue_url(meta: FeedMeta, month_key: str) -> str:
     return f"{meta.base_url}{issue_path(month_key)}"
 
 
+def open_graph(*, title: str, description: str, url: str, image: Image | None, kind: str = "website") -> dict:
+    """The Open Graph tags of a published page (link previews), as property -> value;
+    the templates write those that are set."""
+    return {
+        "type": kind,
+        "title": title,
+        "description": description,
+        "url": url,
+        "image": image.url if image else None,
+        "image:alt": (image.alt or title) if image else None,
+        "image:width": image.width if image else None,
+        "image:height": image.height if image else None,
+    }
+
+
+def _issue_open_graph(issue: Issue, context: dict, meta: FeedMeta) -> dict:
+    """An issue's preview: its subject, its pre-header words, its lead's picture, else its
+    first story's, else the site's logo."""
+    pictured = next((item for item in issue.items if item.image), None)
+    image = replace(pictured.image, alt=pictured.image.alt or pictured.title) if pictured and pictured.image else None
+    logo = Image(meta.logo_url, meta.title) if meta.logo_url else None
+    return open_graph(title=issue.subject, description=context["preview"], url=issue_url(meta, issue.key),
+                      image=image or logo, kind="article")
+
+
 def _context(issue: Issue, settings: NewsletterSettings, meta: FeedMeta, *, web_copy: bool) -> dict:
+    context = _issue_context(issue, settings, meta, web_copy=web_copy)
+    if web_copy:  # a page: link previews; the e-mail has none
+        context["og"] = _issue_open_graph(issue, context, meta)
+    return context
+
+
+def _issue_context(issue: Issue, settings: NewsletterSettings, meta: FeedMeta, *, web_copy: bool) -> dict:
     return issue_context(
         issue,
         settings,
@@ -63,7 +95,10 @@ def index_page(
     entries: list[dict], settings: NewsletterSettings, meta: FeedMeta, env: jinja2.Environment, *, feeds: list[dict]
 ) -> bytes:
     """The archive of issues, newest first; `feeds` are its autodiscovery links."""
-    return render_page(env, INDEX_TEMPLATE, index_context(entries, settings, meta, feeds=feeds)).encode("utf-8")
+    context = index_context(entries, settings, meta, feeds=feeds)
+    context["og"] = open_graph(title=settings.title, description=meta.subtitle or f"{settings.title}: archive of issues",
+                               url=meta.base_url, image=Image(meta.logo_url, settings.title) if meta.logo_url else None)
+    return render_page(env, INDEX_TEMPLATE, context).encode("utf-8")
 
 
 def default_from(settings: NewsletterSettings, meta: FeedMeta) -> str:

@@ -290,6 +290,17 @@ def test_a_public_source_may_not_redirect_to_a_private_address(server, target):
     assert server.hits("/secret") == [] and network.connected == [PUBLIC]
 
 
+def test_public_only_refuses_a_private_address_from_the_start(server):
+    network = FakeNetwork(int(server.base.rsplit(":", 1)[1]), {"intranet.example": "10.1.2.3", "news.example.com": PUBLIC})
+    server.routes["/page"] = (200, {"Content-Type": "text/html"}, b"<html></html>")
+    with pytest.raises(SourceError) as failure:
+        network.fetch(f"http://intranet.example:{network.port}/page", public_only=True)
+    assert str(failure.value) == (f"http://intranet.example:{network.port}/page: on a private address (10.1.2.3); "
+                                  "refused, as it comes from a source on a public one")
+    assert network.connected == [] and server.hits("/page") == []
+    assert network.fetch(f"http://news.example.com:{network.port}/page", public_only=True).data == b"<html></html>"
+
+
 def test_a_public_source_may_redirect_to_another_public_address(server):
     network = FakeNetwork(int(server.base.rsplit(":", 1)[1]), {"news.example.com": PUBLIC, "cdn.example.net": OTHER_PUBLIC})
     server.routes["/feed"] = (301, {"Location": f"http://cdn.example.net:{network.port}/feed.atom"}, b"")

@@ -100,9 +100,11 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
     top = Table(data, CONFIG, file=str(path))
     base = path.parent
     meta, timezone = read_site(top.table("site"))
+    newsletter = read_newsletter(top.table("newsletter"), base, meta.language)
+    if meta.logo_url is None and newsletter.logo_url:  # the masthead's logo is the site's too
+        meta = replace(meta, logo_url=newsletter.logo_url)
     paths = read_paths(top.table("paths"), base)
     limits = read_feeds(top.table("feeds"))
-    newsletter = read_newsletter(top.table("newsletter"), base, meta.language)
     sources = read_sources(top.tables("sources", named_by="name"), base)
     return Settings(
         config_path=path,

@@ -12,7 +12,8 @@ from feeds.model import Author, FeedMeta
 from .reader import Keys, Table
 
 AUTHOR = Keys("site.author", ("name", "email"))
-SITE = Keys("site", ("title", "subtitle", "base_url", "language", "timezone", "tag_authority"), (AUTHOR,))
+SITE = Keys("site", ("title", "subtitle", "base_url", "language", "timezone", "tag_authority", "logo_url", "icon_url"),
+            (AUTHOR,))
 PATHS = Keys("paths", ("archive", "output", "outbox", "templates"))
 FEEDS = Keys("feeds", ("items", "digest_months", "lock_wait", "fetch_concurrency", "websub_hub"))
 
@@ -45,6 +46,8 @@ def read_site(site: Table) -> tuple[FeedMeta, ZoneInfo]:
         language=site.text("language", "en"),
         author=Author(name=author.text("name", title), email=author.address("email", bare=True)),
         id_authority=site.text("tag_authority", "") or f"{urlsplit(base_url).hostname},2000",
+        logo_url=site.url("logo_url") or None,
+        icon_url=site.url("icon_url") or None,
     )
     return meta, _timezone(site)
 

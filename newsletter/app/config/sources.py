@@ -19,8 +19,9 @@ UNDATED_CHOICES = (UNDATED_KEPT, "problem")
 
 FILTER = Keys("sources.filter", ("include", "exclude"))
 SELECTORS = Keys("sources.selectors", SELECTOR_KEYS)
-SOURCES = Keys("sources", ("name", "kind", "location", "category", "timeout", "date_order", "undated"),
+SOURCES = Keys("sources", ("name", "kind", "location", "category", "timeout", "date_order", "undated", "images"),
                (FILTER, SELECTORS))
+IMAGE_MODES = ("source", "page")  # the source's own pictures only, or also each item page's og:image
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,7 @@ class SourceConfig:
     selectors: tuple[tuple[str, str], ...] = ()  # html: item, title, date, summary, link, category, image
     timeout: float | None = None
     date_order: str | None = None  # DMY | MDY | YMD: how numeric dates read (else site.language's)
+    images: str = "source"  # "page": an item without a picture takes its own page's og:image
     undated: str | None = None  # "first-seen": html items without a date are kept, dated when first seen
 
     @property
@@ -81,6 +83,7 @@ def _source(entry: Table, base: Path) -> SourceConfig:
         timeout=entry.number("timeout", None, positive=True, unit="seconds"),
         date_order=entry.choice("date_order", ORDERS, "") or None,
         undated=UNDATED_KEPT if undated == UNDATED_KEPT else None,
+        images=entry.choice("images", IMAGE_MODES, "source"),
     )
 
 

@@ -29,7 +29,7 @@ from feeds.site_files import (
     feed_links,
     subscription_files,
 )
-from feeds.site_paths import archive_path, category_slugs, issue_path, item_page_url
+from feeds.site_paths import IMAGES_FOLDER, archive_path, category_slugs, image_path, issue_path, item_page_url
 
 from ..config import Settings
 from ..journal import Journal, recorded
@@ -154,9 +154,12 @@ def _build_site(settings: Settings, archive: Archive, output: Output, *, today: 
     links = feed_links(meta, used, slugs)
     files["index.html"] = index_page(list(entries.values()), settings.newsletter, meta, environment, feeds=links)
     written += output.stage_all(files)
+    pictures = _pictures(archive, output, meta.base_url)
+    written += output.stage_all(pictures.staged)
     output.commit()  # everything rendered: now the site changes, all at once
 
     new_states["site-wide"] = {"state": "", "files": sorted(files), "entry": None}
+    new_states["images"] = {"state": "", "files": pictures.published, "entry": None}
     removed = _remove_stale(output, previous, new_states)
     if not dry_run:
         journal.save_build_state(
@@ -170,6 +173,23 @@ def _build_site(settings: Settings, archive: Archive, output: Output, *, today: 
                                  agent=user_agent(settings))
     total = sum(visible for visible, _rev in fingerprints.values())
     return BuildReport(total, len(fingerprints), len(dirty), tuple(sorted(written)), tuple(removed), tuple(warnings))
+
+
+@dataclass(frozen=True, slots=True)
+class _Pictures:
+    published: list[str]  # every picture file the site holds
+    staged: dict[str, bytes]  # those not written yet
+
+
+def _pictures(archive: Archive, output: Output, base_url: str) -> _Pictures:
+    """The local sources' pictures that visible items show, as images/<name>. A name
+    holds a hash of the bytes, so one already written is right: only new ones are read
+    from the archive and written."""
+    names = archive.shown_images(base_url + IMAGES_FOLDER + "/")
+    present = output.existing(IMAGES_FOLDER)
+    missing = [name for name in names if image_path(name) not in present]
+    return _Pictures([image_path(name) for name in names],
+                     {image_path(name): data for name, data in archive.image_data(missing).items()})
 
 
 def _category_slugs(journal: Journal, labels: dict[str, str], *, dry_run: bool) -> dict[str, str]:

@@ -4,14 +4,14 @@ the good ones are stored, each bad one is told, and the exit status is the worst
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 from feeds.archive import IngestReport
 from feeds.errors import FeedletterError
 from feeds.model import ParseResult, Problem
-from feeds.urls import redacted
+from feeds.urls import is_web_url, redacted
 
 from ...errors import InputsFailed
 from .. import detections
@@ -29,6 +29,7 @@ from .inputs import (
     require_items,
     user_agent,
 )
+from .local_images import publish_local_images
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,7 @@ class InputRead:
     error: FeedletterError | None = None
     notes: tuple[str, ...] = ()  # told with -v: how the items of a page were found
     remember: Remembered | None = None  # what detection chose for the page, to keep
+    images: dict[str, bytes] = field(default_factory=dict)  # a local items file's pictures, by published name
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,9 @@ def ingest(
     if strict and (problems or failures):
         return IngestOutcome(IngestReport(), problems, parsed, notes, failures=failures)
     with writing_archive(settings, dry_run=dry_run) as archive, paused_gc():
+        good = _with_page_images(settings, archive, good, now=now)
+        problems = tuple(problem for _, result in good for problem in result.problems)
+        archive.keep_images({name: data for read in reads for name, data in read.images.items()}, now=now)
         report = archive.ingest(
             [(name, result.items) for name, result in good],
             now=now, zone=settings.timezone, authority=settings.meta.id_authority,
@@ -103,6 +108,22 @@ def _remembered(settings: Settings) -> dict[str, Remembered]:
         return detections.remembered(archive)
 
 
+def _with_page_images(settings: Settings, archive, good: list[tuple[str, ParseResult]], *,
+                      now: datetime) -> list[tuple[str, ParseResult]]:
+    """Inputs stored under a configured source's name get its `images = "page"`."""
+    from ..journal import Journal
+    from .page_images import add_page_images
+
+    configured = {source.name: source for source in settings.sources}
+    if not any(configured.get(name) and configured[name].images == "page" for name, _ in good):
+        return good
+    from ..config.sources import SourceConfig
+
+    batches = [(configured.get(name) or SourceConfig(name, "auto", ""), result) for name, result in good]
+    results = add_page_images(settings, Journal(archive), batches, agent=user_agent(settings), now=now)
+    return [(name, result) for (name, _), result in zip(good, results)]
+
+
 def read_inputs(settings: Settings | None, locations: Sequence[str | Path], *, source: str | None = None,
                 kind: str | None = None, remembered: dict[str, Remembered] | None = None) -> list[InputRead]:
     """Each location read and parsed on its own (no settings: `parse` outside a site). An
@@ -117,6 +138,9 @@ def read_inputs(settings: Settings | None, locations: Sequence[str | Path], *, s
         except FeedletterError as error:
             reads.append(InputRead(source or redacted(location), redacted(location), error=error))
         else:
+            if settings is not None and not is_web_url(location) and read.result is not None:
+                local = publish_local_images(read.result, Path(location), settings.meta)
+                read = replace(read, result=local.result, images=local.files)
             reads.append(read)
     return reads
 

@@ -123,7 +123,7 @@ def parse_fetched(fetched, *, kind: str, source: str, selectors=None, date_order
             source=source,
             base_url=base_url,
             options={"selectors": selectors or None, "charset": fetched.charset, "name": fetched.location,
-                     "date_order": date_order},
+                     "date_order": date_order, "local": base_url is None},  # local: pictures may be paths beside it
         )
     if wanted != detected and not result.items:
         served = f" (served as {fetched.content_type})" if fetched.content_type else ""

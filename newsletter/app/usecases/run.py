@@ -12,7 +12,7 @@ from pathlib import Path
 from feeds.archive import IngestReport
 from feeds.dates import rfc3339
 from feeds.errors import FeedletterError, SourceBusy, SourceError, SourceGone
-from feeds.model import ParseResult, Problem
+from feeds.model import Problem
 from feeds.urls import redacted, with_credentials_of
 
 from ...errors import ConfigError, SourcesFailed
@@ -24,6 +24,8 @@ from ..journal import Journal, SourceOutcome, SourceState, recorded
 from .access import changed_titles, writing_archive
 from .build import BuildReport, build_site
 from .inputs import date_order, parse_fetched, user_agent
+from .local_images import LocalImages, publish_local_images, unchanged_pictures
+from .page_images import add_page_images
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +66,12 @@ def _content_tag(data: bytes) -> str:
 MAX_WAIT = timedelta(days=7)  # the longest a Retry-After keeps a source from being read
 
 
-def _read_source(source, state, *, agent: str, order: str | None, now: datetime, remembered=None):
-    """Fetch and parse one configured source -> (outcome, Parsed or None if unchanged,
-    or not fetched as its server asked). A page read by detection tries the selectors
+def _read_source(source, state, *, agent: str, order: str | None, now: datetime, pictures: dict[str, str], meta,
+                 remembered=None):
+    """Fetch and parse one configured source -> (outcome, (Parsed, its items with their
+    local pictures made public) or None if unchanged, or not fetched as its server
+    asked). `pictures`: the picture files it read last time; a local source whose file
+    and pictures are the same is unchanged. A page read by detection tries the selectors
     `remembered` for it first."""
     from feeds.fetch import TIMEOUT, Validators, fetch
     from feeds.sources import apply_defaults
@@ -97,7 +102,7 @@ def _read_source(source, state, *, agent: str, order: str | None, now: datetime,
                                 moved_to=moved_to)
     else:
         tag = _content_tag(fetched.data or b"")
-        if same_place and state.etag == tag:
+        if same_place and state.etag == tag and unchanged_pictures(pictures):
             return SourceOutcome(source.name, kept, "unchanged", tag), None
         outcome = SourceOutcome(source.name, kept, "file", tag)
     label = kept if source.is_url else Path(source.location).name
@@ -106,7 +111,10 @@ def _read_source(source, state, *, agent: str, order: str | None, now: datetime,
     result = apply_defaults(parsed.result, category=source.category, include=source.include, exclude=source.exclude)
     if not result.items and result.problems:
         raise SourceError(f"nothing could be read: {_without_skip(result.problems[0])}")
-    return outcome, replace(parsed, result=result)
+    parsed = replace(parsed, result=result)
+    if source.is_url:
+        return outcome, (parsed, LocalImages(result))
+    return outcome, (parsed, publish_local_images(result, Path(source.location), meta))
 
 
 def _asked_to_wait(name: str, state: SourceState, now: datetime) -> SourceOutcome | None:
@@ -137,7 +145,7 @@ def _without_skip(problem: Problem) -> str:
     return f"{problem.source}:{problem.line}: {_SKIPPED.sub('', problem.message)}"
 
 
-def _read_all(settings: Settings, states, remembered, agent: str, now: datetime,
+def _read_all(settings: Settings, states, pictures, remembered, agent: str, now: datetime,
               progress: Callable[[str], None] | None) -> list:
     """Every source read, `fetch_concurrency` at a time (they mostly wait on the network),
     each as (outcome, result or None) or its one-line error; in config order, so what is
@@ -147,6 +155,7 @@ def _read_all(settings: Settings, states, remembered, agent: str, now: datetime,
         try:
             return _read_source(source, states.get(source.name), agent=agent,
                                 order=date_order(settings, source.date_order), now=now,
+                                pictures=pictures.get(source.name, {}), meta=settings.meta,
                                 remembered=remembered.get(source.name))
         except FeedletterError as error:
             return str(error)
@@ -185,7 +194,7 @@ def run(
     agent = user_agent(settings)
     reports: list[SourceReport] = []
     outcomes: list[SourceOutcome] = []
-    fresh: list[tuple[str, ParseResult]] = []
+    read_now: list[tuple[SourceConfig, LocalImages]] = []
     notices: dict[str, str | None] = {}
     chosen: dict[str, Remembered] = {}  # what detection picked, to remember
     notes: dict[str, tuple[str, ...]] = {}
@@ -193,32 +202,41 @@ def run(
         journal = Journal(archive)
         states = journal.source_states()
         kept = detections.remembered(archive)
-        for source, read in zip(settings.sources, _read_all(settings, states, kept, agent, now, progress)):
+        pictures = journal.pictures.source_pictures()
+        for source, read in zip(settings.sources, _read_all(settings, states, pictures, kept, agent, now, progress)):
             if isinstance(read, str):
                 outcomes.append(SourceOutcome(source.name, redacted(source.location), "failed", error=read))
                 reports.append(SourceReport(source.name, "failed", error=read))
                 continue
-            outcome, parsed = read
+            outcome, parsed_and_local = read
             outcomes.append(outcome)
             notice = moved_notice(outcome, states.get(source.name))
             notices[source.name] = notice
             if outcome.error is not None:
                 reports.append(SourceReport(source.name, outcome.status, error=outcome.error))
-            elif parsed is None:
+            elif parsed_and_local is None:
                 reports.append(SourceReport(source.name, outcome.status, notice=notice))
             else:
-                fresh.append((source.name, parsed.result))
+                parsed, local = parsed_and_local
+                read_now.append((source, local))
                 notes[source.name] = parsed.notes(f"source {source.name}")
                 if parsed.remember is not None:
                     chosen[source.name] = parsed.remember
+        results = add_page_images(settings, journal, [(source, local.result) for source, local in read_now],
+                                  agent=agent, now=now)
+        fresh = [(source.name, result) for (source, _), result in zip(read_now, results)]
         report = IngestReport()
         if fresh:
+            archive.keep_images({name: data for _, local in read_now for name, data in local.files.items()}, now=now)
             report = archive.ingest(
                 [(name, result.items) for name, result in fresh],
                 now=now, zone=settings.timezone, authority=settings.meta.id_authority,
             )
         journal.record_sources(outcomes, now=now)  # after the items: see record_sources
         detections.remember(archive, chosen, now=now)
+        for source, local in read_now:
+            if not source.is_url:
+                journal.pictures.remember_source_pictures(source.name, local.read)
         statuses = {outcome.name: outcome.status for outcome in outcomes}
         for name, result in fresh:
             new = journal.remember_problems(name, result.problems, now=now)

@@ -35,7 +35,7 @@ FOLDERS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 SPEC_KEYS = ("description", "base_url", "options", "corpus")  # kept as written by --update-golden
 ITEM_KEYS = ("title", "date", "moment", "category", "summary", "url", "guid", "content_html", "image", "line")
-OPTION_KEYS = {"selectors", "charset", "name", "format", "date_order", "undated"}
+OPTION_KEYS = {"selectors", "charset", "name", "format", "date_order", "undated", "local"}
 CORPUS_KEYS = {"shape", "held_out", "truth"}
 
 
@@ -139,13 +139,20 @@ def test_parses_as_expected(folder: str, path: Path, update_golden: bool) -> Non
 
 @cases
 def test_urls_are_absolute_and_problems_name_the_file(folder: str, path: Path) -> None:
-    result = parse_case(folder, path, read_spec(path) or {})
+    spec = read_spec(path) or {}
+    result = parse_case(folder, path, spec)
     assert result.source == path.name
     for item in result.items:
         if item.url is not None:
             parts = urlsplit(item.url)
             assert parts.scheme in ("http", "https") and parts.netloc, (
                 f"item {item.title!r}: url {item.url!r}"
+            )
+        if item.image is not None:  # absolute http(s); a local items file may also name a path beside it
+            parts = urlsplit(item.image.url)
+            local_path = (spec.get("options") or {}).get("local") and not parts.scheme and not item.image.url.startswith("/")
+            assert (parts.scheme in ("http", "https") and parts.netloc) or local_path, (
+                f"item {item.title!r}: image {item.image.url!r}"
             )
     for problem in result.problems:
         assert problem.source == path.name, str(problem)

@@ -159,13 +159,13 @@ def config_error(toml: str) -> str:
     [
         ("surprise = 1\n" + BASE, "surprise: unknown key, expected one of site, paths, feeds, newsletter, sources, smtp"),
         (BASE + "bogus = 1\n", "[site] bogus: unknown key, expected one of title, subtitle, base_url, language, timezone, "
-                               "tag_authority, author"),
+                               "tag_authority, logo_url, icon_url, author"),
         (BASE + "[site.author]\nmail = 'x'\n", "[site.author] mail: unknown key, expected one of name, email"),
         (BASE + "[paths]\noutptu = 'public'\n", "[paths] outptu: unknown key, expected one of archive, output, outbox, templates"),
         (BASE + "[feeds]\nitemz = 5\n", "[feeds] itemz: unknown key, expected one of items, digest_months, lock_wait, fetch_concurrency"),
         (BASE + "[newsletter]\nsubjekt = 'x'\n", "[newsletter] subjekt: unknown key, expected one of title,"),
         (BASE + "[[sources]]\nname = 'coop'\nlocation = 'a.txt'\nkindd = 'listing'\n",
-         '[sources] 1 (name "coop") kindd: unknown key, expected one of name, kind, location, category, timeout, date_order, undated, filter, '
+         '[sources] 1 (name "coop") kindd: unknown key, expected one of name, kind, location, category, timeout, date_order, undated, images, filter, '
          "selectors"),
         (BASE + "[[sources]]\nname = 'a'\nlocation = 'a.txt'\n[sources.selectors]\nitme = 'li'\n",
          '[sources] 1 (name "a") selectors.itme: unknown key, expected one of item, title, date, summary, link, category, image'),
@@ -183,6 +183,9 @@ def test_an_unknown_key_is_named_with_its_table_and_what_is_expected(toml: str, 
         ('[site]\ntitle = "x"\n', "[site] base_url: missing, expected the absolute http(s) URL where the output is published"),
         ('[site]\nbase_url = "ftp://x.example/"\n', "[site] base_url: must be an absolute http(s) URL, not 'ftp://x.example/'"),
         (BASE + "timezone = 'Europe'\n", "[site] timezone: unknown timezone 'Europe', expected a name such as 'Europe/Zurich'"),
+        (BASE + "logo_url = 'logo.png'\n", "[site] logo_url: must be an absolute http(s) URL, not 'logo.png'"),
+        (BASE + "[[sources]]\nname = 's'\nlocation = 'a'\nimages = 'all'\n",
+         '[sources] 1 (name "s") images: must be one of source, page, not \'all\''),
         (BASE + "[paths]\noutput = 3\n", "[paths] output: must be a string, not an integer"),
         (BASE + "[feeds]\nitems = 'many'\n", "[feeds] items: must be an integer of at least 1, not a string"),
         (BASE + "[feeds]\ndigest_months = 0\n", "[feeds] digest_months: must be an integer of at least 1, not 0"),
@@ -268,6 +271,8 @@ base_url = "https://x.example/"
 language = "fr"
 timezone = "Europe/Zurich"
 tag_authority = "x.example,2020"
+logo_url = "https://x.example/logo.png"
+icon_url = "https://x.example/icon.png"
 author = { name = "A", email = "a@x.example" }
 
 [paths]
@@ -347,6 +352,7 @@ category = "News"
 timeout = 5
 date_order = "DMY"
 undated = "first-seen"
+images = "page"
 filter = { include = "a", exclude = "b" }
 selectors = { item = "li", title = "h2", date = "time", summary = "p", link = "a", category = ".c", image = "img" }
 

@@ -25,6 +25,8 @@ categories = ["News"]
 
 def _site(tmp_path, extra: str = SETTINGS):
     shutil.copytree(ROOT / "examples" / "ilo-coop" / "pages", tmp_path / "pages")
+    shutil.copytree(ROOT / "examples" / "ilo-coop" / "images", tmp_path / "images")  # the stories' pictures
+    shutil.copy(ROOT / "examples" / "ilo-coop" / "stories.toml", tmp_path / "stories.toml")
     config = (ROOT / "examples" / "ilo-coop" / "feedletter.toml").read_text(encoding="utf-8")
     if "[[newsletter.sections]]" in extra:  # these sections instead of the example's
         config = re.sub(r"(?ms)^\[\[newsletter\.sections\]\].*?(?=^\[newsletter\.footer\])", "", config)
