@@ -10,8 +10,8 @@ from pathlib import Path
 
 from feeds.archive import Archive
 from feeds.archive.db import MIGRATIONS as ITEM_MIGRATIONS
-from newsletter.app.journal import MIGRATIONS as JOURNAL_MIGRATIONS
 from newsletter.app.journal import Journal
+from newsletter.app.journal_schema import MIGRATIONS as JOURNAL_MIGRATIONS
 from tests.conftest import run_cli
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
