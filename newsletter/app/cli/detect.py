@@ -27,8 +27,10 @@ class NothingDetected(FeedletterError):
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object: items, selectors, candidates, TOML.")
 @click.option("--name", metavar="NAME", help="The source name in the [[sources]] block (default: from the location).")
 @click.option("--date-order", type=click.Choice(ORDERS), help="How numeric dates such as 03/02/2023 read.")
+@click.option("--url", "page_url", metavar="URL", help="Where a saved page lives: its relative links resolve against it.")
 @click.pass_obj
-def detect(obj: Context, location: str, as_json: bool, name: str | None, date_order: str | None) -> None:
+def detect(obj: Context, location: str, as_json: bool, name: str | None, date_order: str | None,
+           page_url: str | None) -> None:
     """Find the news items on an HTML page that has no selectors: print them and a
     [[sources]] block for feedletter.toml whose selectors give the same items. Exits 0
     when a list is found, 1 when nothing is convincing (saying why), 2 for usage."""
@@ -55,7 +57,9 @@ def detect(obj: Context, location: str, as_json: bool, name: str | None, date_or
 
         date_order = site_order(settings)
     shown = redacted(location)
-    base_url = fetched.location if is_web_url(fetched.location) else None
+    if page_url is not None and not is_web_url(page_url):
+        raise click.BadParameter(f"{page_url!r} is not an http(s) URL", param_hint="--url")
+    base_url = page_url or (fetched.location if is_web_url(fetched.location) else None)
     found = find_items(markup, source=shown, url=base_url, date_order=date_order, undated=UNDATED_KEPT)
     result = clean_result(found.result)
     undated = [item for item in result.items if item.date is None]

@@ -173,3 +173,15 @@ def test_a_source_may_keep_undated_items_only_when_it_is_html(tmp_path):
                                      encoding="utf-8")
     assert run_cli("--config", str(config), "run")[0] == 0  # no date selector needed
     assert [title for title, _, _ in stored(tmp_path)] == ["An undated item"]
+
+
+def test_detect_of_a_saved_page_takes_its_address_for_the_links(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_bytes((CASES / "lazy-images.html").read_bytes())
+    status, out, _ = run_cli("detect", "--json", str(page))
+    assert status == 0 and json.loads(out)["items"][0]["link"] is None
+    status, out, _ = run_cli("detect", "--json", "--url", "https://news.example.org/press/", str(page))
+    links = [item["link"] for item in json.loads(out)["items"]]
+    assert status == 0 and links and all(link.startswith("https://news.example.org/") for link in links)
+    status, _, err = run_cli("detect", "--url", "news.example.org", str(page))
+    assert status == 2 and "'news.example.org' is not an http(s) URL" in err
