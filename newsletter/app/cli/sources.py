@@ -251,7 +251,7 @@ def status(obj: Context, as_json: bool) -> None:
         click.echo(f"problem {source}:{line}: {message or '(told before this feedletter kept the text)'} "
                    f"(since {first_seen})")
     for send in report.sends[-12:]:
-        click.echo(f"sent {send.issue} to {'the list' if send.kind == 'list' else 'a test address'} "
+        click.echo(f"sent {send.issue} to {'its readers' if send.kind == 'list' else 'a test address'} "
                    f"at {send.sent_at}: {send.recipients} accepted, {send.refused} refused")
     for delivery in report.deliveries[-12:]:
         click.echo(describe_delivery(delivery))
