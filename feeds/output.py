@@ -25,6 +25,16 @@ from .errors import LockTimeout, OutputError
 _TEMPORARY = re.compile(r"\.[^/]+\.[A-Za-z0-9]+\.[a-z0-9_]{8}")  # tempfile.mkstemp(prefix=".<name>.")
 
 
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait until the block is done (they arrive as it ends)."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 class Output:
     def __init__(self, root: Path, *, dry_run: bool = False):
         self.root = root
@@ -91,8 +101,9 @@ class Output:
             self._staged.pop(relative).unlink(missing_ok=True)
         try:
             self._make_folder(target.parent)
-            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-            self._staged[relative] = Path(temporary)
+            with signals_held():  # a stop between creating the file and noting it would leave it behind
+                handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+                self._staged[relative] = Path(temporary)
             with os.fdopen(handle, "wb") as stream:
                 stream.write(data)
                 stream.flush()
@@ -105,16 +116,13 @@ class Output:
     def commit(self) -> None:
         """Move every staged file into place, in the order staged. Ctrl-C and SIGTERM wait
         until the renames are done: they are quick, and a stop among them would leave a mix."""
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-        try:
+        with signals_held():
             for name, temporary in list(self._staged.items()):
                 try:
                     os.replace(temporary, self.path(name))
                 except OSError as error:
                     raise OutputError(f"{self.path(name)}: cannot write ({error.strerror})") from None
                 del self._staged[name]
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         self._made.clear()  # they hold outputs now
 
     def _make_folder(self, folder: Path) -> None:
