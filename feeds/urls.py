@@ -8,6 +8,7 @@ is dropped."""
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 from urllib.parse import SplitResult, urljoin, urlsplit
@@ -51,6 +52,11 @@ def absolute_url(href: Any, base: str | None = None, *, mailto: bool = False) ->
     them in every field of every source."""
     if not isinstance(href, str):
         return None
+    return _resolved(href, base, mailto)
+
+
+@functools.lru_cache(maxsize=4096)  # a page's links are read more than once (detection, then its selectors)
+def _resolved(href: str, base: str | None, mailto: bool) -> str | None:
     href = href.strip().translate(_DROPPED)
     if not href:
         return None
