@@ -30,6 +30,7 @@ SKIP = {
     "feedletter ingest https://example.org/feed.xml": "needs the network (an example URL)",
     "feedletter newsletter --send": "needs an SMTP server; the sample config has no [smtp] table",
     "feedletter serve": "serves until Ctrl-C (tests/test_serve.py runs the server)",
+    "feedletter unsubscribe-server": "serves until Ctrl-C (test_unsubscribe.py runs the server)",
     "feedletter subscribers import subscribers.csv": "needs an export of a list (test_subscribers.py imports one)",
     "feedletter detect https://example.org/news/": "needs the network (an example URL; test_cli_detect.py serves pages)",
 }
