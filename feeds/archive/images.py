@@ -24,6 +24,8 @@ def keep(database: Database, images: Mapping[str, bytes], *, now) -> list[str]:
 def shown(database: Database, prefix: str) -> list[str]:
     """The names of stored pictures that a visible item links to under `prefix` (the
     site's image folder URL): what a build publishes. A hidden item's picture is not."""
+    if database.execute("SELECT 1 FROM images LIMIT 1").fetchone() is None:
+        return []  # no local pictures at all: no need to read every item
     rows = database.execute(
         "SELECT DISTINCT substr(i.image_url, ?) FROM items i JOIN images p ON p.name = substr(i.image_url, ?)"
         " WHERE i.hidden = 0 AND substr(i.image_url, 1, ?) = ? ORDER BY 1",
