@@ -217,9 +217,12 @@ def plan_issue(month: Month, settings: NewsletterSettings, *, in_progress: bool 
             lead = _find_named(candidates, named)
             if lead is None:
                 warnings.append(f"newsletter.lead.{key}: no item of {key} is titled {named!r}; using the default lead")
-    if lead is None and named != "":
+    if lead is None and named != "" and settings.lead_categories:
         lead_keys = {category_key(c) for c in settings.lead_categories}
         lead = next((item for item in candidates if item.category and category_key(item.category) in lead_keys), None)
+        # none of those categories this month (or on this site): an issue still opens with a
+        # story, the newest with a picture if any has one
+        lead = lead or next((item for item in candidates if item.image), candidates[0] if candidates else None)
 
     specs = settings.sections or archive_sections(month, (item for item in candidates if item is not lead), settings)
     buckets: list[list[Item]] = [[] for _ in specs]

@@ -169,3 +169,18 @@ def test_a_month_without_categories_is_one_news_section_in_the_issue_language() 
     assert [s.title for s in plan_issue(month, settings()).sections] == ["News"]
     assert [s.title for s in plan_issue(month, settings(language="fr")).sections] == ["Actualités"]
     assert [s.title for s in plan_issue(month, settings(language="es")).sections] == ["Noticias"]
+
+
+def test_a_site_without_the_lead_categories_still_opens_with_a_story_the_newest_with_a_picture() -> None:
+    from dataclasses import replace
+
+    from feeds.model import Image
+
+    bakery = replace(make_item(2, "Bakery opens", date(2026, 11, 10), category="Stories"),
+                     image=Image("https://news.example.org/oven.jpg", "The oven"))
+    housing = make_item(1, "Housing co-op grows", date(2026, 11, 12), category="Housing")
+    month = month_of([housing, bakery])
+    assert plan_issue(month, settings()).lead == bakery  # the default lead categories are the ILO's
+    pictureless = month_of([housing, replace(bakery, image=None)])
+    assert plan_issue(pictureless, settings()).lead == housing  # none has one: the newest
+    assert plan_issue(month, settings(lead_categories=[])).lead is None  # no lead categories: no lead
