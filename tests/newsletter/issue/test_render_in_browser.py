@@ -142,7 +142,10 @@ def test_thumbnails_sit_beside_the_text_and_stack_on_a_phone(browser, pages, wid
         else:
             assert thumb_box["y"] + thumb_box["height"] <= text_box["y"]
         lead = page.locator("[role=main] img").first
-        assert lead.bounding_box()["width"] > width - 60  # the lead picture spans the column
+        box = lead.bounding_box()
+        assert box["width"] > width - 60  # the lead picture spans the column
+        assert lead.get_attribute("height") == "368"  # its size is known: Outlook gets 552 x 368
+        assert abs(box["height"] / box["width"] - 533 / 800) < 0.02  # and a phone keeps its proportions
     finally:
         page.close()
 
