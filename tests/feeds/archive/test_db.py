@@ -180,3 +180,23 @@ def test_a_damaged_archive_is_not_backed_up(damaged, tmp_path):
 def test_opening_a_damaged_archive_in_code_raises_archive_damaged(damaged, tmp_path):
     with pytest.raises(ArchiveDamaged), Archive.open(tmp_path / "feedletter.db") as archive:
         archive.items()
+
+
+def test_a_file_checked_sound_is_not_read_through_again_until_someone_else_changes_it(tmp_path):
+    path = tmp_path / "feedletter.db"
+
+    def write_and_count_checks() -> int:
+        checks: list[str] = []
+        with Database.open(path) as database:
+            database.connection.set_trace_callback(checks.append)
+            with database.transaction() as db:
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('probe', ?)", (str(time.time()),))
+        return sum(statement.startswith("PRAGMA quick_check") for statement in checks)
+
+    with Database.open(path):  # made, and checked, by this process
+        pass
+    assert write_and_count_checks() == 0  # nobody else touched it since: the build's journal record
+    time.sleep(0.01)
+    path.touch()  # someone else changed the file
+    assert write_and_count_checks() == 1
+    assert write_and_count_checks() == 0
