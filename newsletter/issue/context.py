@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import fields as dataclass_fields
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 from markupsafe import Markup
 
@@ -18,6 +17,7 @@ from feeds.markup import markup_text
 from feeds.model import FeedMeta, Image, Item
 from feeds.sanitise import normalise_space
 from feeds.site_paths import item_anchor
+from feeds.urls import absolute_url as resolve_url
 
 from .content import issue_markup
 from .language import Language, language
@@ -31,16 +31,9 @@ PREVIEW_LENGTH = 150  # characters of preview + spacer that inbox lists may show
 
 
 def absolute_url(url: str | None, base_url: str) -> str | None:
-    """An absolute http(s)/mailto URL, or None for anything else (javascript:, data:, blank)."""
-    if not url or not url.strip():
-        return None
-    url = urljoin(base_url, "".join(url.split()))
-    parts = urlsplit(url)
-    if parts.scheme in ("http", "https") and parts.netloc:
-        return url
-    if parts.scheme == "mailto" and parts.path:
-        return url
-    return None
+    """An absolute http(s) or mailto: URL resolved against the site, or None for anything
+    else (javascript:, data:, blank): the one rule of feeds.urls."""
+    return resolve_url(url, base_url, mailto=True)
 
 
 LEAD_IMAGE_WIDTH = 552  # the 600px body less its 24px margins
